@@ -1,0 +1,222 @@
+//! The greedy pass: breadth-first from the root, each package gets the most
+//! preferred release that the packages decided before it allow.
+//!
+//! A candidate is rejected only for reasons that follow from the decisions
+//! already made (it is yanked, it conflicts with a decided release, one of
+//! its dependencies can no longer be met), so when the pass completes, its
+//! answer is exactly the lexicographic optimum the resolver promises and no
+//! SAT call is needed. When it gets stuck, its trail tells the SAT search
+//! where to look. The workspace is dense and reused across requests: a
+//! request only touches the packages it reaches.
+
+use crate::index::{Constraint, Dependency, Index, PackageId};
+use crate::ranking::Ranking;
+use crate::resolver::Root;
+use crate::version_set::{VersionIx, VersionSet};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Slot {
+    /// Not reached by this request.
+    Unseen,
+    /// Restricted by a conflict but not (yet) required.
+    Seen,
+    /// Required; waiting in the queue for its decision.
+    Queued,
+    Chosen(VersionIx),
+}
+
+pub(crate) enum Outcome {
+    /// Every reached package got a release; the trail is the solution.
+    Complete,
+    /// Some required package has no release that fits the decisions made.
+    Stuck,
+}
+
+pub(crate) struct Greedy {
+    slot: Vec<Slot>,
+    allowed: Vec<VersionSet>,
+    forced: Vec<Option<VersionIx>>,
+    touched: Vec<PackageId>,
+    queue: Vec<PackageId>,
+    /// Decisions in the order they were made (breadth-first).
+    pub(crate) trail: Vec<(PackageId, VersionIx)>,
+}
+
+impl Greedy {
+    pub(crate) fn new(package_count: usize) -> Self {
+        Greedy {
+            slot: vec![Slot::Unseen; package_count],
+            allowed: vec![VersionSet::empty(); package_count],
+            forced: vec![None; package_count],
+            touched: Vec::new(),
+            queue: Vec::new(),
+            trail: Vec::new(),
+        }
+    }
+
+    /// The release chosen for `p` by the last run.
+    pub(crate) fn chosen(&self, p: PackageId) -> Option<VersionIx> {
+        match self.slot[p.ix()] {
+            Slot::Chosen(ix) => Some(ix),
+            _ => None,
+        }
+    }
+
+    /// Runs the pass; `fixed` are decisions (in trail order) that replace
+    /// the pass's own choice for their package.
+    pub(crate) fn run(
+        &mut self,
+        index: &Index,
+        ranking: &Ranking,
+        root: &Root,
+        fixed: &[(PackageId, VersionIx)],
+    ) -> Outcome {
+        self.reset();
+        for &(p, ix) in fixed {
+            self.forced[p.ix()] = Some(ix);
+        }
+        let outcome = self.run_forced(index, ranking, root);
+        for &(p, _) in fixed {
+            self.forced[p.ix()] = None;
+        }
+        outcome
+    }
+
+    fn run_forced(&mut self, index: &Index, ranking: &Ranking, root: &Root) -> Outcome {
+        if !self.dependencies_open(None, &root.dependencies) {
+            return Outcome::Stuck;
+        }
+        self.require_all(index, None, &root.dependencies);
+        let mut head = 0;
+        while head < self.queue.len() {
+            let p = self.queue[head];
+            head += 1;
+            match self.pick(index, ranking, p) {
+                Some(ix) => self.choose(index, p, ix),
+                None => return Outcome::Stuck,
+            }
+        }
+        Outcome::Complete
+    }
+
+    fn reset(&mut self) {
+        for &p in &self.touched {
+            self.slot[p.ix()] = Slot::Unseen;
+        }
+        self.touched.clear();
+        self.queue.clear();
+        self.trail.clear();
+    }
+
+    fn touch(&mut self, index: &Index, q: PackageId) {
+        if self.slot[q.ix()] == Slot::Unseen {
+            self.slot[q.ix()] = Slot::Seen;
+            self.allowed[q.ix()] = VersionSet::full(index.package(q).releases.len() as u32);
+            self.touched.push(q);
+        }
+    }
+
+    fn pick(&self, index: &Index, ranking: &Ranking, p: PackageId) -> Option<VersionIx> {
+        let allowed = &self.allowed[p.ix()];
+        if let Some(ix) = self.forced[p.ix()] {
+            return (allowed.contains(ix) && self.viable(index, ranking, p, ix)).then_some(ix);
+        }
+        ranking.first_in_order(p, allowed, |ix| self.viable(index, ranking, p, ix))
+    }
+
+    /// Whether choosing `ix` for `p` is consistent with every decision made
+    /// so far, judged one step ahead.
+    fn viable(&self, index: &Index, ranking: &Ranking, p: PackageId, ix: VersionIx) -> bool {
+        if !ranking.selectable(p, ix) {
+            return false;
+        }
+        let release = index.release(p, ix);
+        let conflicts_ok = release.conflicts.iter().all(|c| {
+            if c.package == p {
+                return !c.versions.contains(ix);
+            }
+            match self.slot[c.package.ix()] {
+                Slot::Chosen(w) => !c.versions.contains(w),
+                _ => true,
+            }
+        });
+        conflicts_ok && self.dependencies_open(Some((p, ix)), &release.dependencies)
+    }
+
+    fn dependencies_open(&self, own: Option<(PackageId, VersionIx)>, dependencies: &[Dependency]) -> bool {
+        dependencies
+            .iter()
+            .all(|dep| dep.alternatives.iter().any(|c| self.alternative_open(own, c)))
+    }
+
+    /// Whether `c` can still be met, given the decisions so far and the
+    /// candidate `own` being decided.
+    fn alternative_open(&self, own: Option<(PackageId, VersionIx)>, c: &Constraint) -> bool {
+        let q = c.package;
+        if let Some((p, ix)) = own {
+            if p == q {
+                return c.versions.contains(ix);
+            }
+        }
+        let slot = self.slot[q.ix()];
+        if let (Some(ix), false) = (self.forced[q.ix()], matches!(slot, Slot::Chosen(_))) {
+            return c.versions.contains(ix) && (slot == Slot::Unseen || self.allowed[q.ix()].contains(ix));
+        }
+        match slot {
+            Slot::Chosen(w) => c.versions.contains(w),
+            Slot::Queued | Slot::Seen => self.allowed[q.ix()].intersects(&c.versions),
+            Slot::Unseen => !c.versions.is_empty(),
+        }
+    }
+
+    fn alternative_met(&self, own: (PackageId, VersionIx), c: &Constraint) -> bool {
+        if c.package == own.0 {
+            return c.versions.contains(own.1);
+        }
+        matches!(self.slot[c.package.ix()], Slot::Chosen(w) if c.versions.contains(w))
+    }
+
+    fn choose(&mut self, index: &Index, p: PackageId, ix: VersionIx) {
+        self.slot[p.ix()] = Slot::Chosen(ix);
+        self.trail.push((p, ix));
+        let release = index.release(p, ix);
+        for c in &release.conflicts {
+            let q = c.package;
+            if q == p || matches!(self.slot[q.ix()], Slot::Chosen(_)) {
+                continue;
+            }
+            self.touch(index, q);
+            self.allowed[q.ix()] = self.allowed[q.ix()].difference(&c.versions);
+        }
+        self.require_all(index, Some((p, ix)), &release.dependencies);
+    }
+
+    fn require_all(&mut self, index: &Index, own: Option<(PackageId, VersionIx)>, dependencies: &[Dependency]) {
+        for dep in dependencies {
+            let met = own.is_some_and(|own| dep.alternatives.iter().any(|c| self.alternative_met(own, c)));
+            if met && dep.alternatives.len() > 1 {
+                continue;
+            }
+            // With several alternatives the pass commits to the first one
+            // still open; the SAT search revisits that choice if it fails.
+            let chosen = dep.alternatives.iter().find(|c| self.alternative_open(own, c));
+            if let Some(c) = chosen {
+                self.require(index, own, c);
+            }
+        }
+    }
+
+    fn require(&mut self, index: &Index, own: Option<(PackageId, VersionIx)>, c: &Constraint) {
+        let q = c.package;
+        if own.is_some_and(|(p, _)| p == q) || matches!(self.slot[q.ix()], Slot::Chosen(_)) {
+            return;
+        }
+        self.touch(index, q);
+        let narrowed = self.allowed[q.ix()].intersection(&c.versions);
+        self.allowed[q.ix()] = narrowed;
+        if self.slot[q.ix()] != Slot::Queued {
+            self.slot[q.ix()] = Slot::Queued;
+            self.queue.push(q);
+        }
+    }
+}
