@@ -155,10 +155,10 @@ pub(crate) fn from_core(index: &Index, ranking: &Ranking, root: &Root, core: &[F
         Conflicts(String, String),
         Yanked,
     }
-    let mut groups: BTreeMap<(PackageId, Says), Vec<VersionIx>> = BTreeMap::new();
+    let mut groups: BTreeMap<(PackageId, Says), Vec<(VersionIx, FactRef)>> = BTreeMap::new();
     let mut root_facts = Vec::new();
-    for fact in core {
-        let (p, ix, says) = match *fact {
+    for &fact in core {
+        let (p, ix, says) = match fact {
             FactRef::Root(k) => {
                 root_facts.push(k);
                 continue;
@@ -174,57 +174,41 @@ pub(crate) fn from_core(index: &Index, ranking: &Ranking, root: &Root, core: &[F
             }
             FactRef::Yanked(p, ix) => (p, ix, Says::Yanked),
         };
-        groups.entry((p, says)).or_default().push(ix);
+        groups.entry((p, says)).or_default().push((ix, fact));
     }
     let mut facts: Vec<(usize, String, VersionIx, Fact)> = Vec::new();
-    for ((p, says), mut ixs) in groups {
-        ixs.sort_unstable();
-        ixs.dedup();
+    for ((p, _), mut members) in groups {
+        members.sort_unstable_by_key(|m| m.0);
+        members.dedup_by_key(|m| m.0);
         let package = index.name(p).to_owned();
         let mut start = 0;
-        while start < ixs.len() {
+        while start < members.len() {
             let mut end = start;
-            while end + 1 < ixs.len() && ixs[end + 1] == ixs[end] + 1 {
+            while end + 1 < members.len() && members[end + 1].0 == members[end].0 + 1 {
                 end += 1;
             }
-            let (first, last) = (ixs[start], ixs[end]);
+            let (first, last) = (members[start].0, members[end].0);
             let count = (end - start + 1) as u32;
             let versions = if count == 1 {
                 index.release(p, first).label.clone()
             } else {
                 format!("{} to {}", index.release(p, first).label, index.release(p, last).label)
             };
-            let fact = match &says {
-                Says::Depends(_) => {
-                    let alts = &index.release(p, first).dependencies;
-                    // Any release of the run has the same dependency; find it.
-                    let dep = core
-                        .iter()
-                        .find_map(|f| match *f {
-                            FactRef::Depends(q, ix, k) if q == p && ix == first => Some(&alts[k]),
-                            _ => None,
-                        })
-                        .map(|d| d.alternatives.iter().map(requirement).collect())
-                        .unwrap_or_default();
-                    Fact::Depends { package: package.clone(), versions, count, alternatives: dep }
-                }
-                Says::Conflicts(..) => {
-                    let with = core
-                        .iter()
-                        .find_map(|f| match *f {
-                            FactRef::Conflicts(q, ix, k) if q == p && ix == first => {
-                                Some(requirement(&index.release(q, ix).conflicts[k]))
-                            }
-                            _ => None,
-                        })
-                        .unwrap_or(Requirement {
-                            package: String::new(),
-                            requirement: String::new(),
-                            matches_nothing: false,
-                        });
-                    Fact::Conflicts { package: package.clone(), versions, count, with }
-                }
-                Says::Yanked => Fact::Yanked { package: package.clone(), versions, count },
+            // Every member of the run says the same; render the first.
+            let fact = match members[start].1 {
+                FactRef::Depends(q, ix, k) => Fact::Depends {
+                    package: package.clone(),
+                    versions,
+                    count,
+                    alternatives: index.release(q, ix).dependencies[k].alternatives.iter().map(requirement).collect(),
+                },
+                FactRef::Conflicts(q, ix, k) => Fact::Conflicts {
+                    package: package.clone(),
+                    versions,
+                    count,
+                    with: requirement(&index.release(q, ix).conflicts[k]),
+                },
+                FactRef::Yanked(..) | FactRef::Root(_) => Fact::Yanked { package: package.clone(), versions, count },
             };
             let d = depth.get(&p).copied().unwrap_or(usize::MAX);
             facts.push((d, package.clone(), first, fact));

@@ -40,6 +40,8 @@ pub(crate) struct Greedy {
     queue: Vec<PackageId>,
     /// Decisions in the order they were made (breadth-first).
     pub(crate) trail: Vec<(PackageId, VersionIx)>,
+    /// Set when a decision left one of its own dependencies unmeetable.
+    dead_end: bool,
 }
 
 impl Greedy {
@@ -51,6 +53,7 @@ impl Greedy {
             touched: Vec::new(),
             queue: Vec::new(),
             trail: Vec::new(),
+            dead_end: false,
         }
     }
 
@@ -88,7 +91,7 @@ impl Greedy {
         }
         self.require_all(index, None, &root.dependencies);
         let mut head = 0;
-        while head < self.queue.len() {
+        while head < self.queue.len() && !self.dead_end {
             let p = self.queue[head];
             head += 1;
             match self.pick(index, ranking, p) {
@@ -96,7 +99,11 @@ impl Greedy {
                 None => return Outcome::Stuck,
             }
         }
-        Outcome::Complete
+        if self.dead_end {
+            Outcome::Stuck
+        } else {
+            Outcome::Complete
+        }
     }
 
     fn reset(&mut self) {
@@ -106,6 +113,7 @@ impl Greedy {
         self.touched.clear();
         self.queue.clear();
         self.trail.clear();
+        self.dead_end = false;
     }
 
     fn touch(&mut self, index: &Index, q: PackageId) {
@@ -199,9 +207,10 @@ impl Greedy {
             }
             // With several alternatives the pass commits to the first one
             // still open; the SAT search revisits that choice if it fails.
-            let chosen = dep.alternatives.iter().find(|c| self.alternative_open(own, c));
-            if let Some(c) = chosen {
-                self.require(index, own, c);
+            match dep.alternatives.iter().find(|c| self.alternative_open(own, c)) {
+                Some(c) => self.require(index, own, c),
+                // Closed by the candidate's own earlier dependencies.
+                None => self.dead_end = true,
             }
         }
     }

@@ -480,3 +480,28 @@ mod tests {
         assert_eq!(cycle.describe(&index), ["a 1.0.0", "b 1.0.0", "a 1.0.0"]);
     }
 }
+
+#[cfg(test)]
+mod regressions {
+    use super::*;
+
+    #[test]
+    fn two_dependencies_on_one_package_intersect() {
+        let mut index = Index::new();
+        let p0 = index.add_package("p0");
+        let p1 = index.add_package("p1");
+        for v in ["1.0.0", "1.1.0", "1.2.0"] {
+            index.push_release(p0, v, false);
+        }
+        for v in ["1.0.0", "1.1.0"] {
+            index.push_release(p1, v, false);
+        }
+        let d1 = index.constraint(p1, VersionSet::singleton(0), "=1.0.0");
+        let d2 = index.constraint(p1, VersionSet::singleton(1), "=1.1.0");
+        index.release_mut(p0, 2).dependencies = vec![d1.into(), d2.into()];
+        let root = Root::new(vec![index.constraint(p0, VersionSet::full(3), "*").into()]);
+        let resolution = Resolver::new(&index).resolve(&root, &ResolveOptions::default());
+        let Resolution::Solved(solution) = resolution else { panic!("{resolution:?}") };
+        assert_eq!(solution.choices(), &[(p0, 1)]);
+    }
+}

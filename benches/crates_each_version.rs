@@ -1,0 +1,425 @@
+//! Resolve every version of every crate of a crates.io index subset, with
+//! Torc and with pubgrub, on the same model.
+//!
+//! ```text
+//! cargo bench --bench crates_each_version                      # default corpus
+//! cargo bench --bench crates_each_version -- path/to/x.tar.xz  # another corpus
+//! TORC_CORPORA=/data/corpora cargo bench --bench crates_each_version
+//! ```
+//!
+//! The corpus is the first non-flag argument that names an existing file or
+//! ends in `.tar.xz`; else `$TORC_CORPORA/crates-io-sparse-subset.tar.xz`;
+//! else `../shared/corpora/crates-io-sparse-subset.tar.xz` next to the
+//! workspace. Without a corpus the bench says so and exits successfully.
+//! When the corpus is given on the command line, criterion's own flags are
+//! not read (criterion would take the path for a benchmark filter); use
+//! `TORC_CORPORA` to combine a corpus with criterion flags.
+//!
+//! The corpus is imported once by `torc::crates_io` (pre-releases and yanked
+//! versions left out; see that module for the model). Both solvers then
+//! answer "can release `v` of package `p` be built?" for every release:
+//!
+//! * Torc: one [`Resolver`] for the whole pass, reused across roots (fresh
+//!   for each pass, so every pass pays for its own warm-up).
+//! * pubgrub 0.4: an `OfflineDependencyProvider` built from the same
+//!   [`Index`], with release positions as versions (`u32`) and each
+//!   constraint's [`VersionSet`] as a `Ranges<u32>`, so both solvers see
+//!   identical version sets. Several dependencies on one package are
+//!   intersected, as Torc does. Building the provider is not timed.
+//!
+//! First an instrumented pass per solver prints a table (sat / unsat counts,
+//! slowest root, roots over 50 ms, and the roots where the two disagree on
+//! satisfiability), then criterion times whole passes.
+
+use criterion::{black_box, Criterion, SamplingMode};
+use pubgrub::{OfflineDependencyProvider, PubGrubError, Ranges};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use torc::crates_io::{self, CratesIndex, ImportOptions};
+use torc_solver::{Index, PackageId, Resolution, ResolveOptions, Resolver, Root, VersionIx, VersionSet};
+
+const CORPUS: &str = "crates-io-sparse-subset.tar.xz";
+const SLOW: Duration = Duration::from_millis(50);
+
+// ---------------------------------------------------------------------------
+// pubgrub's view of the index
+
+/// Package names for [`Pkg`]'s `Display` (pubgrub wants `Display`; keeping
+/// the names out of the key keeps it a `u32`, like Torc's `PackageId`).
+static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Pkg(u32);
+
+impl fmt::Display for Pkg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match NAMES.get().and_then(|names| names.get(self.0 as usize)) {
+            Some(name) => f.write_str(name),
+            None => write!(f, "#{}", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for Pkg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+type Provider = OfflineDependencyProvider<Pkg, Ranges<u32>>;
+
+fn ranges(set: &VersionSet) -> Ranges<u32> {
+    set.intervals()
+        .iter()
+        .fold(Ranges::empty(), |acc, &(lo, hi)| acc.union(&Ranges::between(lo, hi)))
+}
+
+/// The same model for pubgrub. Yanked releases are left out (pubgrub has no
+/// notion of them, and Torc never picks one without a lock), so a yanked
+/// root is unsatisfiable for both.
+fn build_provider(index: &Index) -> Result<Provider, String> {
+    let mut provider = Provider::new();
+    for (id, package) in index.packages() {
+        for (ix, release) in package.releases.iter().enumerate() {
+            if release.yanked {
+                continue;
+            }
+            if !release.conflicts.is_empty() {
+                return Err(format!("{} {} has conflicts, which this bench does not model", package.name, release.label));
+            }
+            let mut deps: BTreeMap<Pkg, Ranges<u32>> = BTreeMap::new();
+            for dependency in &release.dependencies {
+                let [constraint] = dependency.alternatives.as_slice() else {
+                    return Err(format!(
+                        "{} {} has a dependency with {} alternatives; pubgrub takes one",
+                        package.name,
+                        release.label,
+                        dependency.alternatives.len()
+                    ));
+                };
+                let set = ranges(&constraint.versions);
+                deps.entry(Pkg(constraint.package.0))
+                    .and_modify(|r| *r = r.intersection(&set))
+                    .or_insert(set);
+            }
+            provider.add_dependencies(Pkg(id.0), ix as u32, deps);
+        }
+    }
+    Ok(provider)
+}
+
+// ---------------------------------------------------------------------------
+// Passes
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Sat,
+    Unsat,
+    /// Torc only: a solution whose graph is cyclic (counted as sat when
+    /// comparing with pubgrub, which does not check for cycles).
+    Cycle,
+    /// pubgrub only: an error other than "no solution".
+    Error,
+}
+
+impl Verdict {
+    fn satisfiable(self) -> Option<bool> {
+        match self {
+            Verdict::Sat | Verdict::Cycle => Some(true),
+            Verdict::Unsat => Some(false),
+            Verdict::Error => None,
+        }
+    }
+}
+
+fn torc_one(resolver: &mut Resolver<'_>, root: &Root, options: &ResolveOptions) -> Verdict {
+    match resolver.resolve(root, options) {
+        Resolution::Solved(_) => Verdict::Sat,
+        Resolution::NoSolution(_) => Verdict::Unsat,
+        Resolution::Cycle(_) => Verdict::Cycle,
+    }
+}
+
+fn pubgrub_one(provider: &Provider, package: PackageId, ix: VersionIx) -> Verdict {
+    match pubgrub::resolve(provider, Pkg(package.0), ix) {
+        Ok(_) => Verdict::Sat,
+        Err(PubGrubError::NoSolution(_)) => Verdict::Unsat,
+        Err(_) => Verdict::Error,
+    }
+}
+
+/// Every root through Torc, one resolver for the pass; returns the number
+/// of satisfiable roots (so the work cannot be optimised away).
+fn torc_pass(index: &Index, roots: &[Root]) -> usize {
+    let options = ResolveOptions::default();
+    let mut resolver = Resolver::new(index);
+    roots
+        .iter()
+        .filter(|root| torc_one(&mut resolver, root, &options) != Verdict::Unsat)
+        .count()
+}
+
+fn pubgrub_pass(provider: &Provider, roots: &[(PackageId, VersionIx)]) -> usize {
+    roots
+        .iter()
+        .filter(|&&(p, ix)| pubgrub_one(provider, p, ix) == Verdict::Sat)
+        .count()
+}
+
+struct Record {
+    verdicts: Vec<Verdict>,
+    times: Vec<Duration>,
+    total: Duration,
+}
+
+impl Record {
+    fn count(&self, verdict: Verdict) -> usize {
+        self.verdicts.iter().filter(|&&v| v == verdict).count()
+    }
+
+    fn slowest(&self) -> Option<(usize, Duration)> {
+        self.times.iter().copied().enumerate().max_by_key(|&(_, t)| t)
+    }
+
+    fn over(&self, limit: Duration) -> usize {
+        self.times.iter().filter(|&&t| t > limit).count()
+    }
+}
+
+fn record(roots: usize, mut one: impl FnMut(usize) -> Verdict) -> Record {
+    let mut verdicts = Vec::with_capacity(roots);
+    let mut times = Vec::with_capacity(roots);
+    let start = Instant::now();
+    for i in 0..roots {
+        let t = Instant::now();
+        verdicts.push(one(i));
+        times.push(t.elapsed());
+    }
+    Record { verdicts, times, total: start.elapsed() }
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn release_name(index: &Index, (p, ix): (PackageId, VersionIx)) -> String {
+    format!("{} {}", index.name(p), index.release(p, ix).label)
+}
+
+fn print_table(rows: &[Vec<String>]) {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                // First column (and the slowest-root name) left, numbers right.
+                if c == 0 || c == 7 {
+                    format!("{cell:<w$}", w = widths[c])
+                } else {
+                    format!("{cell:>w$}", w = widths[c])
+                }
+            })
+            .collect();
+        println!("  {}", cells.join("  ").trim_end());
+    }
+}
+
+fn report(crates: &CratesIndex, import: Duration, roots: &[(PackageId, VersionIx)], torc: &Record, pubgrub: &Record, stats: String) {
+    let index = &crates.index;
+    let s = &crates.stats;
+    println!();
+    println!("crates.io every-version workload");
+    println!(
+        "  import (xz + JSON + requirement matching, timed separately): {}  \
+         {} files, {} lines -> {} crates, {} versions in {} packages, {} dependency edges",
+        secs(import),
+        s.files,
+        s.lines,
+        s.crates,
+        s.versions,
+        s.packages,
+        s.dependency_edges
+    );
+    println!(
+        "  left out: {} pre-releases, {} yanked, {} dev and {} optional dependencies; \
+         {} edges match nothing, {} of {} requirements span several ranges",
+        s.skipped_prereleases,
+        s.skipped_yanked,
+        s.dropped_dev_dependencies,
+        s.dropped_optional_dependencies,
+        s.unmatched_dependencies,
+        s.multi_range_requirements,
+        s.requirements
+    );
+    println!();
+    let mut rows = vec![[
+        "solver", "roots", "sat", "unsat", "cycle", "error", "total", "slowest root", "time", "mean", ">50 ms",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for (name, r) in [("torc", torc), ("pubgrub", pubgrub)] {
+        let (slow_name, slow_time) = match r.slowest() {
+            Some((i, t)) => (release_name(index, roots[i]), ms(t)),
+            None => ("-".to_owned(), "-".to_owned()),
+        };
+        let mean = r.total / (roots.len().max(1) as u32);
+        rows.push(vec![
+            name.to_owned(),
+            roots.len().to_string(),
+            (r.count(Verdict::Sat)).to_string(),
+            r.count(Verdict::Unsat).to_string(),
+            if name == "torc" { r.count(Verdict::Cycle).to_string() } else { "-".to_owned() },
+            if name == "pubgrub" { r.count(Verdict::Error).to_string() } else { "-".to_owned() },
+            secs(r.total),
+            slow_name,
+            slow_time,
+            format!("{:.3} ms", mean.as_secs_f64() * 1e3),
+            r.over(SLOW).to_string(),
+        ]);
+    }
+    print_table(&rows);
+    println!("  {stats}");
+    println!();
+
+    let disagreements: Vec<usize> = (0..roots.len())
+        .filter(|&i| torc.verdicts[i].satisfiable() != pubgrub.verdicts[i].satisfiable())
+        .collect();
+    println!(
+        "  sat/unsat disagreements (torc's cycle counted as sat): {} of {}",
+        disagreements.len(),
+        roots.len()
+    );
+    if !disagreements.is_empty() {
+        let mut rows = vec![["root", "torc", "pubgrub"].map(String::from).to_vec()];
+        for &i in disagreements.iter().take(10) {
+            rows.push(vec![
+                release_name(index, roots[i]),
+                format!("{:?}", torc.verdicts[i]).to_lowercase(),
+                format!("{:?}", pubgrub.verdicts[i]).to_lowercase(),
+            ]);
+        }
+        print_table(&rows);
+    }
+    println!();
+}
+
+// ---------------------------------------------------------------------------
+// Corpus and main
+
+/// `(path, given on the command line)`, or the places looked at.
+fn find_corpus(args: &[String]) -> Result<(PathBuf, bool), Vec<PathBuf>> {
+    let from_cli = args
+        .iter()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .find(|a| a.ends_with(".tar.xz") || Path::new(a.as_str()).is_file());
+    if let Some(arg) = from_cli {
+        let path = PathBuf::from(arg);
+        return if path.is_file() { Ok((path, true)) } else { Err(vec![path]) };
+    }
+    let mut tried = Vec::new();
+    if let Some(dir) = std::env::var_os("TORC_CORPORA") {
+        tried.push(Path::new(&dir).join(CORPUS));
+    }
+    tried.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora").join(CORPUS));
+    match tried.iter().find(|p| p.is_file()) {
+        Some(path) => Ok((path.clone(), false)),
+        None => Err(tried),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (path, from_cli) = match find_corpus(&args) {
+        Ok(found) => found,
+        Err(tried) => {
+            println!("crates_each_version: no crates.io corpus found, skipping the benchmark. Looked at:");
+            for path in tried {
+                println!("  {}", path.display());
+            }
+            println!("Pass a path after `--`, or set TORC_CORPORA to the directory holding {CORPUS}.");
+            return;
+        }
+    };
+    let flag = |f: &str| args.iter().any(|a| a == f);
+    // Criterion runs benchmarks only under `cargo bench` (`--bench`); under
+    // `cargo test --benches` it runs each once as a test, and so do we.
+    let benchmarking = from_cli || (flag("--bench") && !flag("--test") && !flag("--list"));
+
+    println!("crates_each_version: corpus {}", path.display());
+    let options = ImportOptions { include_prereleases: false, include_yanked: false };
+    let start = Instant::now();
+    let crates = match crates_io::read_tar_xz(&path, &options) {
+        Ok(crates) => crates,
+        Err(err) => {
+            eprintln!("crates_each_version: cannot import {}: {err}", path.display());
+            std::process::exit(1);
+        }
+    };
+    let import = start.elapsed();
+    let index = &crates.index;
+    let roots: Vec<(PackageId, VersionIx)> = crates.roots().collect();
+    let torc_roots: Vec<Root> = roots.iter().map(|&(p, ix)| Root::release(index, p, ix)).collect();
+    let _ = NAMES.set(index.packages().map(|(_, p)| p.name.clone()).collect());
+    let provider_start = Instant::now();
+    let provider = match build_provider(index) {
+        Ok(provider) => provider,
+        Err(err) => {
+            eprintln!("crates_each_version: {err}");
+            std::process::exit(1);
+        }
+    };
+    let provider_time = provider_start.elapsed();
+
+    let mut pass_time = Duration::from_secs(1);
+    if benchmarking {
+        let options = ResolveOptions::default();
+        let mut resolver = Resolver::new(index);
+        let torc = record(roots.len(), |i| torc_one(&mut resolver, &torc_roots[i], &options));
+        let rs = resolver.stats();
+        let stats = format!(
+            "torc resolver: {} requests, {} greedy only, {} SAT searches, {} SAT calls; \
+             pubgrub provider built from the index in {} (not timed below)",
+            rs.requests,
+            rs.greedy_only,
+            rs.sat_searches,
+            rs.sat_calls,
+            ms(provider_time)
+        );
+        drop(resolver);
+        let pubgrub = record(roots.len(), |i| pubgrub_one(&provider, roots[i].0, roots[i].1));
+        report(&crates, import, &roots, &torc, &pubgrub, stats);
+        pass_time = torc.total.max(pubgrub.total);
+    }
+
+    let mut criterion = if from_cli { Criterion::default() } else { Criterion::default().configure_from_args() };
+    {
+        let mut group = criterion.benchmark_group("crates_each_version");
+        // One pass is long: ten flat samples of one pass each (more if a
+        // pass is short), after one warm-up pass.
+        let measurement = (pass_time * 11).clamp(Duration::from_secs(5), Duration::from_secs(180));
+        group
+            .sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(measurement);
+        group.bench_function("torc", |b| b.iter(|| black_box(torc_pass(index, &torc_roots))));
+        group.bench_function("pubgrub", |b| b.iter(|| black_box(pubgrub_pass(&provider, &roots))));
+        group.finish();
+    }
+    criterion.final_summary();
+}

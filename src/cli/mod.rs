@@ -1,0 +1,3 @@
+//! The `torc` subcommands.
+
+pub mod solve;
