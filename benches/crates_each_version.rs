@@ -360,7 +360,7 @@ fn main() {
     // `cargo test --benches` it runs each once as a test, and so do we.
     let benchmarking = from_cli || (flag("--bench") && !flag("--test") && !flag("--list"));
 
-    println!("crates_each_version: corpus {}", path.display());
+    println!("crates_each_version: corpus {}", path.canonicalize().unwrap_or_else(|_| path.clone()).display());
     let options = ImportOptions { include_prereleases: false, include_yanked: false };
     let start = Instant::now();
     let crates = match crates_io::read_tar_xz(&path, &options) {
@@ -385,7 +385,7 @@ fn main() {
     };
     let provider_time = provider_start.elapsed();
 
-    let mut pass_time = Duration::from_secs(1);
+    let (mut torc_time, mut pubgrub_time) = (Duration::from_secs(1), Duration::from_secs(1));
     if benchmarking {
         let options = ResolveOptions::default();
         let mut resolver = Resolver::new(index);
@@ -403,21 +403,24 @@ fn main() {
         drop(resolver);
         let pubgrub = record(roots.len(), |i| pubgrub_one(&provider, roots[i].0, roots[i].1));
         report(&crates, import, &roots, &torc, &pubgrub, stats);
-        pass_time = torc.total.max(pubgrub.total);
+        (torc_time, pubgrub_time) = (torc.total, pubgrub.total);
     }
 
     let mut criterion = if from_cli { Criterion::default() } else { Criterion::default().configure_from_args() };
     {
         let mut group = criterion.benchmark_group("crates_each_version");
-        // One pass is long: ten flat samples of one pass each (more if a
-        // pass is short), after one warm-up pass.
-        let measurement = (pass_time * 11).clamp(Duration::from_secs(5), Duration::from_secs(180));
+        // A pass is long: ten flat samples of at least one pass each, after
+        // a short warm-up, with the measurement time sized from the
+        // instrumented pass (with room for noise) so criterion need not
+        // stretch it.
+        let measurement = |pass: Duration| (pass * 15).clamp(Duration::from_secs(3), Duration::from_secs(180));
         group
             .sample_size(10)
             .sampling_mode(SamplingMode::Flat)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(measurement);
+            .warm_up_time(Duration::from_millis(500));
+        group.measurement_time(measurement(torc_time));
         group.bench_function("torc", |b| b.iter(|| black_box(torc_pass(index, &torc_roots))));
+        group.measurement_time(measurement(pubgrub_time));
         group.bench_function("pubgrub", |b| b.iter(|| black_box(pubgrub_pass(&provider, &roots))));
         group.finish();
     }

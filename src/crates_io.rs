@@ -839,4 +839,22 @@ mod tests {
         let missing = read_tar_xz(&dir.path().join("nope.tar.xz"), &ImportOptions::default()).unwrap_err();
         assert!(matches!(missing, ImportError::Io { .. }));
     }
+
+    /// The real corpus, when it is there: `cargo test --release -- --ignored`.
+    #[test]
+    #[ignore = "reads ../shared/corpora/crates-io-sparse-subset.tar.xz"]
+    fn corpus_imports() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/crates-io-sparse-subset.tar.xz");
+        if !path.is_file() {
+            eprintln!("no corpus at {}, skipping", path.display());
+            return;
+        }
+        let c = read_tar_xz(&path, &ImportOptions::default()).unwrap();
+        assert_eq!((c.stats.files, c.stats.lines, c.stats.crates), (556, 21_926, 556));
+        assert_eq!(c.stats.versions + c.stats.skipped_prereleases + c.stats.skipped_yanked, 21_926);
+        assert_eq!(c.roots().len(), c.stats.versions);
+        assert_eq!(c.index.release_count(), c.stats.versions);
+        let all = read_tar_xz(&path, &ImportOptions { include_prereleases: true, include_yanked: true }).unwrap();
+        assert_eq!(all.stats.versions, 21_926);
+    }
 }

@@ -12,6 +12,7 @@
 use crate::index::{Constraint, Dependency, Index, PackageId};
 use crate::ranking::Ranking;
 use crate::resolver::Root;
+use crate::sat::FactRef;
 use crate::version_set::{VersionIx, VersionSet};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -23,6 +24,19 @@ enum Slot {
     /// Required; waiting in the queue for its decision.
     Queued,
     Chosen(VersionIx),
+}
+
+/// What narrowed a package's allowed releases, for explanations read off
+/// the pass without a solver.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Narrowing {
+    /// Nothing yet.
+    Open,
+    /// Exactly one single-alternative requirement (root dependency `k`, or
+    /// dependency `k` of a decided release).
+    Once(FactRef),
+    /// Several requirements, a conflict or an alternative: not simple.
+    Tangled,
 }
 
 pub(crate) enum Outcome {
@@ -42,6 +56,9 @@ pub(crate) struct Greedy {
     pub(crate) trail: Vec<(PackageId, VersionIx)>,
     /// Set when a decision left one of its own dependencies unmeetable.
     dead_end: bool,
+    narrowing: Vec<Narrowing>,
+    /// The package with no fitting release when the pass got stuck.
+    stuck_at: Option<PackageId>,
 }
 
 impl Greedy {
@@ -54,6 +71,8 @@ impl Greedy {
             queue: Vec::new(),
             trail: Vec::new(),
             dead_end: false,
+            narrowing: vec![Narrowing::Open; package_count],
+            stuck_at: None,
         }
     }
 
@@ -96,7 +115,10 @@ impl Greedy {
             head += 1;
             match self.pick(index, ranking, p) {
                 Some(ix) => self.choose(index, p, ix),
-                None => return Outcome::Stuck,
+                None => {
+                    self.stuck_at = Some(p);
+                    return Outcome::Stuck;
+                }
             }
         }
         if self.dead_end {
@@ -114,12 +136,14 @@ impl Greedy {
         self.queue.clear();
         self.trail.clear();
         self.dead_end = false;
+        self.stuck_at = None;
     }
 
     fn touch(&mut self, index: &Index, q: PackageId) {
         if self.slot[q.ix()] == Slot::Unseen {
             self.slot[q.ix()] = Slot::Seen;
             self.allowed[q.ix()] = VersionSet::full(index.package(q).releases.len() as u32);
+            self.narrowing[q.ix()] = Narrowing::Open;
             self.touched.push(q);
         }
     }
@@ -195,32 +219,42 @@ impl Greedy {
             }
             self.touch(index, q);
             self.allowed[q.ix()] = self.allowed[q.ix()].difference(&c.versions);
+            self.narrowing[q.ix()] = Narrowing::Tangled;
         }
         self.require_all(index, Some((p, ix)), &release.dependencies);
     }
 
     fn require_all(&mut self, index: &Index, own: Option<(PackageId, VersionIx)>, dependencies: &[Dependency]) {
-        for dep in dependencies {
+        for (k, dep) in dependencies.iter().enumerate() {
             let met = own.is_some_and(|own| dep.alternatives.iter().any(|c| self.alternative_met(own, c)));
             if met && dep.alternatives.len() > 1 {
                 continue;
             }
+            let by = match (own, dep.alternatives.len()) {
+                (None, 1) => Some(FactRef::Root(k)),
+                (Some((p, ix)), 1) => Some(FactRef::Depends(p, ix, k)),
+                _ => None,
+            };
             // With several alternatives the pass commits to the first one
             // still open; the SAT search revisits that choice if it fails.
             match dep.alternatives.iter().find(|c| self.alternative_open(own, c)) {
-                Some(c) => self.require(index, own, c),
+                Some(c) => self.require(index, own, c, by),
                 // Closed by the candidate's own earlier dependencies.
                 None => self.dead_end = true,
             }
         }
     }
 
-    fn require(&mut self, index: &Index, own: Option<(PackageId, VersionIx)>, c: &Constraint) {
+    fn require(&mut self, index: &Index, own: Option<(PackageId, VersionIx)>, c: &Constraint, by: Option<FactRef>) {
         let q = c.package;
         if own.is_some_and(|(p, _)| p == q) || matches!(self.slot[q.ix()], Slot::Chosen(_)) {
             return;
         }
         self.touch(index, q);
+        self.narrowing[q.ix()] = match (self.narrowing[q.ix()], by) {
+            (Narrowing::Open, Some(by)) => Narrowing::Once(by),
+            _ => Narrowing::Tangled,
+        };
         let narrowed = self.allowed[q.ix()].intersection(&c.versions);
         self.allowed[q.ix()] = narrowed;
         if self.slot[q.ix()] != Slot::Queued {
@@ -228,4 +262,58 @@ impl Greedy {
             self.queue.push(q);
         }
     }
+}
+
+impl Greedy {
+    /// When the first pass got stuck only because of facts that hold
+    /// whatever else is decided, the minimal unsatisfiable core, read off
+    /// the pass without a solver.
+    ///
+    /// The stuck package was required by exactly one requirement, from the
+    /// root or from a release that was itself *forced*: every other release
+    /// its own single requirement allowed is ruled out by a fact about that
+    /// release alone (yanked, conflicts with itself, a dependency nothing
+    /// can meet). The core is that chain of requirements plus one such
+    /// fact per ruled-out release. Dropping any of them frees a release or
+    /// a package, so the core is minimal.
+    pub(crate) fn forced_core(&self, index: &Index, ranking: &Ranking) -> Option<Vec<FactRef>> {
+        let mut package = self.stuck_at?;
+        if self.dead_end {
+            return None;
+        }
+        let mut core = Vec::new();
+        loop {
+            let chosen = self.chosen(package);
+            for ix in self.allowed[package.ix()].iter() {
+                if Some(ix) != chosen {
+                    core.push(own_fault(index, ranking, package, ix)?);
+                }
+            }
+            match self.narrowing[package.ix()] {
+                Narrowing::Once(FactRef::Root(k)) => {
+                    core.push(FactRef::Root(k));
+                    return Some(core);
+                }
+                Narrowing::Once(FactRef::Depends(p, ix, k)) => {
+                    core.push(FactRef::Depends(p, ix, k));
+                    package = p;
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// A fact about release (p, ix) alone that rules it out, if there is one.
+fn own_fault(index: &Index, ranking: &Ranking, p: PackageId, ix: VersionIx) -> Option<FactRef> {
+    if !ranking.selectable(p, ix) {
+        return Some(FactRef::Yanked(p, ix));
+    }
+    let release = index.release(p, ix);
+    let unmeetable = |c: &Constraint| if c.package == p { !c.versions.contains(ix) } else { c.versions.is_empty() };
+    if let Some(k) = release.dependencies.iter().position(|d| d.alternatives.iter().all(unmeetable)) {
+        return Some(FactRef::Depends(p, ix, k));
+    }
+    let self_conflict = |c: &Constraint| c.package == p && c.versions.contains(ix);
+    release.conflicts.iter().position(self_conflict).map(|k| FactRef::Conflicts(p, ix, k))
 }

@@ -82,6 +82,10 @@ impl<'a> Ranking<'a> {
     pub(crate) fn ranks_of(&self, p: PackageId, set: &VersionSet) -> VersionSet {
         match (self.preference, self.pin(p)) {
             (Preference::Oldest, None) => set.clone(),
+            (Preference::Newest, None) => {
+                let n = self.len(p);
+                VersionSet::from_intervals(set.intervals().iter().map(|&(lo, hi)| (n - hi, n - lo)))
+            }
             _ => set.map_positions(|ix| self.rank(p, ix)),
         }
     }
@@ -141,6 +145,9 @@ mod tests {
                 if let Some(pin) = pin {
                     assert_eq!(ranking.rank(p, pin), 0);
                 }
+                let set = VersionSet::from_intervals([(0, 2), (3, 4)]);
+                let by_rank = set.map_positions(|ix| ranking.rank(p, ix));
+                assert_eq!(ranking.ranks_of(p, &set), by_rank);
                 let order: Vec<_> = (0..5).map(|r| ranking.at(p, r)).collect();
                 let mut visited = Vec::new();
                 ranking.first_in_order(p, &VersionSet::full(5), |ix| {

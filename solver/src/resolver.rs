@@ -164,6 +164,11 @@ impl<'i> Resolver<'i> {
                 let cycle = find_cycle(self.index, &choices, |p| greedy.chosen(p), &mut self.colour);
                 break finish(choices, cycle);
             }
+            if fixed.is_empty() {
+                if let Some(core) = self.greedy.forced_core(self.index, &ranking) {
+                    break Resolution::NoSolution(explain::from_core(self.index, &ranking, root, &core));
+                }
+            }
             let sat = session.get_or_insert_with(|| {
                 self.stats.sat_searches += 1;
                 let mut sat = SatSession::new(self.index, ranking, root, false);
