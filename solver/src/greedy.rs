@@ -10,6 +10,7 @@
 //! request only touches the packages it reaches.
 
 use crate::index::{Constraint, Dependency, Index, PackageId};
+use crate::learned::Learned;
 use crate::ranking::Ranking;
 use crate::resolver::Root;
 use crate::sat::FactRef;
@@ -90,6 +91,7 @@ impl Greedy {
         &mut self,
         index: &Index,
         ranking: &Ranking,
+        learned: &Learned,
         root: &Root,
         fixed: &[(PackageId, VersionIx)],
     ) -> Outcome {
@@ -97,14 +99,14 @@ impl Greedy {
         for &(p, ix) in fixed {
             self.forced[p.ix()] = Some(ix);
         }
-        let outcome = self.run_forced(index, ranking, root);
+        let outcome = self.run_forced(index, ranking, learned, root);
         for &(p, _) in fixed {
             self.forced[p.ix()] = None;
         }
         outcome
     }
 
-    fn run_forced(&mut self, index: &Index, ranking: &Ranking, root: &Root) -> Outcome {
+    fn run_forced(&mut self, index: &Index, ranking: &Ranking, learned: &Learned, root: &Root) -> Outcome {
         if !self.dependencies_open(None, &root.dependencies) {
             return Outcome::Stuck;
         }
@@ -113,7 +115,7 @@ impl Greedy {
         while head < self.queue.len() && !self.dead_end {
             let p = self.queue[head];
             head += 1;
-            match self.pick(index, ranking, p) {
+            match self.pick(index, ranking, learned, p) {
                 Some(ix) => self.choose(index, p, ix),
                 None => {
                     self.stuck_at = Some(p);
@@ -148,12 +150,14 @@ impl Greedy {
         }
     }
 
-    fn pick(&self, index: &Index, ranking: &Ranking, p: PackageId) -> Option<VersionIx> {
+    fn pick(&self, index: &Index, ranking: &Ranking, learned: &Learned, p: PackageId) -> Option<VersionIx> {
         let allowed = &self.allowed[p.ix()];
         if let Some(ix) = self.forced[p.ix()] {
             return (allowed.contains(ix) && self.viable(index, ranking, p, ix)).then_some(ix);
         }
-        ranking.first_in_order(p, allowed, |ix| self.viable(index, ranking, p, ix))
+        ranking.first_in_order(p, allowed, |ix| {
+            !learned.is_uninstallable(p, ix) && self.viable(index, ranking, p, ix)
+        })
     }
 
     /// Whether choosing `ix` for `p` is consistent with every decision made
@@ -276,32 +280,50 @@ impl Greedy {
     /// can meet). The core is that chain of requirements plus one such
     /// fact per ruled-out release. Dropping any of them frees a release or
     /// a package, so the core is minimal.
-    pub(crate) fn forced_core(&self, index: &Index, ranking: &Ranking) -> Option<Vec<FactRef>> {
+    ///
+    /// A release already proved uninstallable counts as ruled out too; its
+    /// core is then merged in and the result is marked not yet minimal.
+    pub(crate) fn forced_core(&self, index: &Index, ranking: &Ranking, learned: &Learned) -> Option<ForcedCore> {
         let mut package = self.stuck_at?;
         if self.dead_end {
             return None;
         }
-        let mut core = Vec::new();
+        let mut core = ForcedCore { facts: Vec::new(), minimal: true };
         loop {
             let chosen = self.chosen(package);
             for ix in self.allowed[package.ix()].iter() {
-                if Some(ix) != chosen {
-                    core.push(own_fault(index, ranking, package, ix)?);
+                if Some(ix) == chosen {
+                    continue;
+                }
+                match own_fault(index, ranking, package, ix) {
+                    Some(fact) => core.facts.push(fact),
+                    None => {
+                        core.facts.extend_from_slice(learned.core(package, ix)?);
+                        core.minimal = false;
+                    }
                 }
             }
             match self.narrowing[package.ix()] {
                 Narrowing::Once(FactRef::Root(k)) => {
-                    core.push(FactRef::Root(k));
+                    core.facts.push(FactRef::Root(k));
                     return Some(core);
                 }
                 Narrowing::Once(FactRef::Depends(p, ix, k)) => {
-                    core.push(FactRef::Depends(p, ix, k));
+                    core.facts.push(FactRef::Depends(p, ix, k));
                     package = p;
                 }
                 _ => return None,
             }
         }
     }
+}
+
+/// An unsatisfiable set of facts read off a stuck greedy pass.
+pub(crate) struct ForcedCore {
+    pub(crate) facts: Vec<FactRef>,
+    /// False when learned cores were merged in: still unsatisfiable, but
+    /// it may need shrinking.
+    pub(crate) minimal: bool,
 }
 
 /// A fact about release (p, ix) alone that rules it out, if there is one.

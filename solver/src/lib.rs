@@ -33,6 +33,7 @@
 mod explain;
 mod greedy;
 mod index;
+mod learned;
 mod ranking;
 mod resolver;
 mod sat;

@@ -4,7 +4,8 @@ use crate::explain::{self, Explanation};
 use crate::greedy::{Greedy, Outcome};
 use crate::index::{Dependency, Index, PackageId};
 use crate::ranking::Ranking;
-use crate::sat::SatSession;
+use crate::learned::Learned;
+use crate::sat::{FactRef, SatSession};
 use crate::version_set::{VersionIx, VersionSet};
 use std::collections::HashMap;
 
@@ -136,6 +137,7 @@ pub struct Resolver<'i> {
     greedy: Greedy,
     stats: ResolverStats,
     colour: Vec<u8>,
+    learned: Learned,
 }
 
 impl<'i> Resolver<'i> {
@@ -145,6 +147,7 @@ impl<'i> Resolver<'i> {
             greedy: Greedy::new(index.package_count()),
             stats: ResolverStats::default(),
             colour: vec![0; index.package_count()],
+            learned: Learned::new(index),
         }
     }
 
@@ -154,19 +157,28 @@ impl<'i> Resolver<'i> {
 
     pub fn resolve(&mut self, root: &Root, options: &ResolveOptions) -> Resolution {
         self.stats.requests += 1;
+        self.learned.adopt_lock(&options.lock);
         let ranking = Ranking::new(self.index, options);
         let mut fixed: Vec<(PackageId, VersionIx)> = Vec::new();
         let mut session: Option<SatSession> = None;
-        let resolution = loop {
-            if let Outcome::Complete = self.greedy.run(self.index, &ranking, root, &fixed) {
+        let outcome = loop {
+            if let Outcome::Complete = self.greedy.run(self.index, &ranking, &self.learned, root, &fixed) {
                 let choices = self.greedy.trail.clone();
                 let greedy = &self.greedy;
                 let cycle = find_cycle(self.index, &choices, |p| greedy.chosen(p), &mut self.colour);
-                break finish(choices, cycle);
+                break Ok(finish(choices, cycle));
             }
             if fixed.is_empty() {
-                if let Some(core) = self.greedy.forced_core(self.index, &ranking) {
-                    break Resolution::NoSolution(explain::from_core(self.index, &ranking, root, &core));
+                if let Some(forced) = self.greedy.forced_core(self.index, &ranking, &self.learned) {
+                    if forced.minimal {
+                        break Err(forced.facts);
+                    }
+                    let mut facts = forced.facts;
+                    facts.sort_unstable();
+                    facts.dedup();
+                    if let Some(core) = self.shrink(root, &ranking, |sat| facts.iter().for_each(|&f| sat.encode_fact(f))) {
+                        break Err(core);
+                    }
                 }
             }
             let sat = session.get_or_insert_with(|| {
@@ -182,11 +194,13 @@ impl<'i> Resolver<'i> {
                 Step::Answer(choices) => {
                     let chosen: HashMap<PackageId, VersionIx> = choices.iter().copied().collect();
                     let cycle = find_cycle(self.index, &choices, |p| chosen.get(&p).copied(), &mut self.colour);
-                    break finish(choices, cycle);
+                    break Ok(finish(choices, cycle));
                 }
                 Step::Unsatisfiable => {
                     let activated = sat.activated().to_vec();
-                    break Resolution::NoSolution(self.explain(root, &ranking, &activated));
+                    let core = self.shrink(root, &ranking, |sat| activated.iter().for_each(|&(p, ix)| sat.activate(p, ix)));
+                    // The same clauses were unsatisfiable a moment ago.
+                    break Err(core.unwrap_or_default());
                 }
             }
         };
@@ -194,20 +208,37 @@ impl<'i> Resolver<'i> {
             Some(sat) => self.stats.sat_calls += sat.solve_calls as u64,
             None => self.stats.greedy_only += 1,
         }
-        resolution
+        match outcome {
+            Ok(resolution) => resolution,
+            Err(core) => {
+                self.learn(root, &core);
+                Resolution::NoSolution(explain::from_core(self.index, &ranking, root, &core))
+            }
+        }
     }
 
-    /// Re-encodes the clauses that proved unsatisfiability with one
-    /// selector per fact and shrinks the failed selectors to a minimal core.
-    fn explain(&mut self, root: &Root, ranking: &Ranking, activated: &[(PackageId, VersionIx)]) -> Explanation {
+    /// Encodes the facts `encode` adds, each with its own selector, and
+    /// shrinks the unsatisfiable ones to a minimal core (`None` if they are
+    /// satisfiable after all).
+    fn shrink(&mut self, root: &Root, ranking: &Ranking, encode: impl FnOnce(&mut SatSession)) -> Option<Vec<FactRef>> {
         let mut sat = SatSession::new(self.index, *ranking, root, true);
-        for &(p, ix) in activated {
-            sat.activate(p, ix);
-        }
+        encode(&mut sat);
         let core = sat.minimal_core();
         self.stats.sat_calls += sat.solve_calls as u64;
-        // The same clauses were unsatisfiable a moment ago, so a core exists.
-        explain::from_core(self.index, ranking, root, &core.unwrap_or_default())
+        core
+    }
+
+    /// When the request was one exact release, remembers that the release
+    /// is uninstallable and why.
+    fn learn(&mut self, root: &Root, core: &[FactRef]) {
+        if let [dep] = &root.dependencies[..] {
+            if let ([c], Some(ix)) = (&dep.alternatives[..], dep.alternatives[0].versions.min()) {
+                if c.versions.len() == 1 && !core.is_empty() {
+                    let facts = core.iter().copied().filter(|f| !matches!(f, FactRef::Root(_))).collect();
+                    self.learned.record(c.package, ix, facts);
+                }
+            }
+        }
     }
 }
 

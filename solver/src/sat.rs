@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use varisat::{ExtendFormula, Lit, Solver, Var};
 
 /// The origin of a clause, for explanations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum FactRef {
     /// The root's k-th dependency.
     Root(usize),
@@ -220,6 +220,26 @@ impl<'a> SatSession<'a> {
             let mut clause = guard.to_vec();
             clause.push(!aux);
             self.add_fact_clause(&clause, fact);
+        }
+    }
+
+    /// Encodes one fact (explanation mode: only the facts to be shrunk).
+    pub(crate) fn encode_fact(&mut self, fact: FactRef) {
+        match fact {
+            // The root's facts are always encoded.
+            FactRef::Root(_) => {}
+            FactRef::Depends(p, ix, k) => {
+                let guard = self.not_chosen(p, ix);
+                self.encode_dependency(&guard, &self.index.release(p, ix).dependencies[k], fact);
+            }
+            FactRef::Conflicts(p, ix, k) => {
+                let guard = self.not_chosen(p, ix);
+                self.encode_conflict(&guard, &self.index.release(p, ix).conflicts[k], fact);
+            }
+            // Yanked releases are encoded with their package's variables.
+            FactRef::Yanked(p, _) => {
+                self.package_vars(p);
+            }
         }
     }
 

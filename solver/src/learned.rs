@@ -1,0 +1,75 @@
+//! What the resolver has proved about single releases, kept across
+//! requests: a release proved uninstallable (no solution contains it) is
+//! never tried again, and its core explains later failures that go
+//! through it.
+//!
+//! Uninstallability depends on the index and on which yanked releases are
+//! selectable, that is on the lock; facts are dropped when the lock
+//! changes. Preference does not matter.
+//!
+//! Learning is off for an index with alternatives (`a | b`): there the
+//! greedy pass's choice among valid solutions is a heuristic that pruning
+//! would steer, and a resolver's solutions must not depend on its history.
+
+use crate::index::{Index, PackageId};
+use crate::sat::FactRef;
+use crate::version_set::VersionIx;
+use std::collections::HashMap;
+
+pub(crate) struct Learned {
+    /// First bit of each package in `uninstallable`.
+    offsets: Vec<usize>,
+    uninstallable: Vec<bool>,
+    /// For each uninstallable release, a core that proves it (without the
+    /// root fact that asked for the release).
+    cores: HashMap<(PackageId, VersionIx), Vec<FactRef>>,
+    lock: HashMap<PackageId, VersionIx>,
+    enabled: bool,
+}
+
+impl Learned {
+    pub(crate) fn new(index: &Index) -> Self {
+        let mut offsets = Vec::with_capacity(index.package_count());
+        let mut total = 0;
+        let mut alternatives = false;
+        for (_, package) in index.packages() {
+            offsets.push(total);
+            total += package.releases.len();
+            alternatives |= package.releases.iter().any(|r| r.dependencies.iter().any(|d| d.alternatives.len() > 1));
+        }
+        Learned {
+            offsets,
+            uninstallable: vec![false; total],
+            cores: HashMap::new(),
+            lock: HashMap::new(),
+            enabled: !alternatives,
+        }
+    }
+
+    /// Forgets everything if the facts were learned under another lock.
+    pub(crate) fn adopt_lock(&mut self, lock: &HashMap<PackageId, VersionIx>) {
+        if *lock != self.lock {
+            for &(p, ix) in self.cores.keys() {
+                self.uninstallable[self.offsets[p.ix()] + ix as usize] = false;
+            }
+            self.cores.clear();
+            self.lock = lock.clone();
+        }
+    }
+
+    pub(crate) fn is_uninstallable(&self, p: PackageId, ix: VersionIx) -> bool {
+        self.uninstallable[self.offsets[p.ix()] + ix as usize]
+    }
+
+    pub(crate) fn core(&self, p: PackageId, ix: VersionIx) -> Option<&[FactRef]> {
+        self.cores.get(&(p, ix)).map(Vec::as_slice)
+    }
+
+    pub(crate) fn record(&mut self, p: PackageId, ix: VersionIx, core: Vec<FactRef>) {
+        if !self.enabled {
+            return;
+        }
+        self.uninstallable[self.offsets[p.ix()] + ix as usize] = true;
+        self.cores.insert((p, ix), core);
+    }
+}
