@@ -122,6 +122,10 @@ fn missing_package_is_unsat() {
     let (code, out) = solve_json(&fixture("basic.json"), &["nothere ^1"], &[]);
     assert_eq!(code, 1, "{out}");
     assert_eq!(out["status"], "unsat");
+    assert_eq!(
+        out["explanation"],
+        "root depends on nothere ^1 (which no selectable release satisfies), so it cannot be satisfied."
+    );
 }
 
 #[test]

@@ -231,13 +231,11 @@ impl<'i> Resolver<'i> {
     /// When the request was one exact release, remembers that the release
     /// is uninstallable and why.
     fn learn(&mut self, root: &Root, core: &[FactRef]) {
-        if let [dep] = &root.dependencies[..] {
-            if let ([c], Some(ix)) = (&dep.alternatives[..], dep.alternatives[0].versions.min()) {
-                if c.versions.len() == 1 && !core.is_empty() {
-                    let facts = core.iter().copied().filter(|f| !matches!(f, FactRef::Root(_))).collect();
-                    self.learned.record(c.package, ix, facts);
-                }
-            }
+        let [dep] = &root.dependencies[..] else { return };
+        let [c] = &dep.alternatives[..] else { return };
+        if let (Some(ix), 1) = (c.versions.min(), c.versions.len()) {
+            let facts = core.iter().copied().filter(|f| !matches!(f, FactRef::Root(_))).collect();
+            self.learned.record(c.package, ix, facts);
         }
     }
 }
@@ -539,5 +537,20 @@ mod regressions {
         let resolution = Resolver::new(&index).resolve(&root, &ResolveOptions::default());
         let Resolution::Solved(solution) = resolution else { panic!("{resolution:?}") };
         assert_eq!(solution.choices(), &[(p0, 1)]);
+    }
+
+    #[test]
+    fn dependency_without_alternatives_is_unsatisfiable_not_a_panic() {
+        let mut index = Index::new();
+        let a = index.add_package("a");
+        index.push_release(a, "1.0.0", false);
+        let root = Root::new(vec![Dependency { alternatives: vec![] }]);
+        let mut resolver = Resolver::new(&index);
+        for _ in 0..2 {
+            let Resolution::NoSolution(explanation) = resolver.resolve(&root, &ResolveOptions::default()) else {
+                panic!("expected no solution")
+            };
+            assert!(matches!(&explanation.facts[..], [crate::Fact::RootRequires { alternatives }] if alternatives.is_empty()));
+        }
     }
 }

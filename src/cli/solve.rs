@@ -264,12 +264,14 @@ pub fn run(args: &SolveArgs) -> Result<Outcome, SolveError> {
     let file = args.index.display().to_string();
     let mut registry = index_doc::read_index(&args.index)?;
     registry.allow_prerelease(args.allow_prerelease);
-    let index = registry.build().map_err(|source| SolveError::Registry { file, source: Box::new(source) })?;
+    // Requested names missing from the index get an empty entry, so an
+    // explanation can name them.
+    let (index, root) =
+        registry.build_for(&requirements).map_err(|source| SolveError::Registry { file, source: Box::new(source) })?;
     let lock = match &args.lock {
         Some(path) => read_lock(path, &index, &registry)?,
         None => Lock::default(),
     };
-    let root = registry.root(&index, &requirements);
     let options = ResolveOptions {
         preference: if args.minimal { Preference::Oldest } else { Preference::Newest },
         lock: lock.pins,
