@@ -40,6 +40,22 @@ enum Narrowing {
     Tangled,
 }
 
+/// What a pass reads: the index, the preference order and what earlier
+/// requests proved.
+#[derive(Clone, Copy)]
+pub(crate) struct Env<'a> {
+    pub(crate) index: &'a Index,
+    pub(crate) ranking: &'a Ranking<'a>,
+    pub(crate) learned: &'a Learned,
+}
+
+impl Env<'_> {
+    /// Whether `set` holds a release of `p` that may still be chosen.
+    fn has_candidate(&self, p: PackageId, set: &VersionSet) -> bool {
+        set.iter().rev().any(|ix| self.ranking.selectable(p, ix) && !self.learned.is_uninstallable(p, ix))
+    }
+}
+
 pub(crate) enum Outcome {
     /// Every reached package got a release; the trail is the solution.
     Complete,
@@ -87,36 +103,29 @@ impl Greedy {
 
     /// Runs the pass; `fixed` are decisions (in trail order) that replace
     /// the pass's own choice for their package.
-    pub(crate) fn run(
-        &mut self,
-        index: &Index,
-        ranking: &Ranking,
-        learned: &Learned,
-        root: &Root,
-        fixed: &[(PackageId, VersionIx)],
-    ) -> Outcome {
+    pub(crate) fn run(&mut self, env: Env, root: &Root, fixed: &[(PackageId, VersionIx)]) -> Outcome {
         self.reset();
         for &(p, ix) in fixed {
             self.forced[p.ix()] = Some(ix);
         }
-        let outcome = self.run_forced(index, ranking, learned, root);
+        let outcome = self.run_forced(env, root);
         for &(p, _) in fixed {
             self.forced[p.ix()] = None;
         }
         outcome
     }
 
-    fn run_forced(&mut self, index: &Index, ranking: &Ranking, learned: &Learned, root: &Root) -> Outcome {
-        if !self.dependencies_open(None, &root.dependencies) {
+    fn run_forced(&mut self, env: Env, root: &Root) -> Outcome {
+        if !self.dependencies_open(env, None, &root.dependencies) {
             return Outcome::Stuck;
         }
-        self.require_all(index, None, &root.dependencies);
+        self.require_all(env, None, &root.dependencies);
         let mut head = 0;
         while head < self.queue.len() && !self.dead_end {
             let p = self.queue[head];
             head += 1;
-            match self.pick(index, ranking, learned, p) {
-                Some(ix) => self.choose(index, p, ix),
+            match self.pick(env, p) {
+                Some(ix) => self.choose(env, p, ix),
                 None => {
                     self.stuck_at = Some(p);
                     return Outcome::Stuck;
@@ -150,23 +159,21 @@ impl Greedy {
         }
     }
 
-    fn pick(&self, index: &Index, ranking: &Ranking, learned: &Learned, p: PackageId) -> Option<VersionIx> {
+    fn pick(&self, env: Env, p: PackageId) -> Option<VersionIx> {
         let allowed = &self.allowed[p.ix()];
         if let Some(ix) = self.forced[p.ix()] {
-            return (allowed.contains(ix) && self.viable(index, ranking, p, ix)).then_some(ix);
+            return (allowed.contains(ix) && self.viable(env, p, ix)).then_some(ix);
         }
-        ranking.first_in_order(p, allowed, |ix| {
-            !learned.is_uninstallable(p, ix) && self.viable(index, ranking, p, ix)
-        })
+        env.ranking.first_in_order(p, allowed, |ix| !env.learned.is_uninstallable(p, ix) && self.viable(env, p, ix))
     }
 
     /// Whether choosing `ix` for `p` is consistent with every decision made
     /// so far, judged one step ahead.
-    fn viable(&self, index: &Index, ranking: &Ranking, p: PackageId, ix: VersionIx) -> bool {
-        if !ranking.selectable(p, ix) {
+    fn viable(&self, env: Env, p: PackageId, ix: VersionIx) -> bool {
+        if !env.ranking.selectable(p, ix) {
             return false;
         }
-        let release = index.release(p, ix);
+        let release = env.index.release(p, ix);
         let conflicts_ok = release.conflicts.iter().all(|c| {
             if c.package == p {
                 return !c.versions.contains(ix);
@@ -176,18 +183,20 @@ impl Greedy {
                 _ => true,
             }
         });
-        conflicts_ok && self.dependencies_open(Some((p, ix)), &release.dependencies)
+        conflicts_ok && self.dependencies_open(env, Some((p, ix)), &release.dependencies)
     }
 
-    fn dependencies_open(&self, own: Option<(PackageId, VersionIx)>, dependencies: &[Dependency]) -> bool {
+    fn dependencies_open(&self, env: Env, own: Option<(PackageId, VersionIx)>, dependencies: &[Dependency]) -> bool {
         dependencies
             .iter()
-            .all(|dep| dep.alternatives.iter().any(|c| self.alternative_open(own, c)))
+            .all(|dep| dep.alternatives.iter().any(|c| self.alternative_open(env, own, c)))
     }
 
     /// Whether `c` can still be met, given the decisions so far and the
-    /// candidate `own` being decided.
-    fn alternative_open(&self, own: Option<(PackageId, VersionIx)>, c: &Constraint) -> bool {
+    /// candidate `own` being decided: by the chosen release, or by a
+    /// release still allowed that is selectable and not known to be
+    /// uninstallable.
+    fn alternative_open(&self, env: Env, own: Option<(PackageId, VersionIx)>, c: &Constraint) -> bool {
         let q = c.package;
         if let Some((p, ix)) = own {
             if p == q {
@@ -200,8 +209,8 @@ impl Greedy {
         }
         match slot {
             Slot::Chosen(w) => c.versions.contains(w),
-            Slot::Queued | Slot::Seen => self.allowed[q.ix()].intersects(&c.versions),
-            Slot::Unseen => !c.versions.is_empty(),
+            Slot::Queued | Slot::Seen => env.has_candidate(q, &self.allowed[q.ix()].intersection(&c.versions)),
+            Slot::Unseen => env.has_candidate(q, &c.versions),
         }
     }
 
@@ -212,23 +221,23 @@ impl Greedy {
         matches!(self.slot[c.package.ix()], Slot::Chosen(w) if c.versions.contains(w))
     }
 
-    fn choose(&mut self, index: &Index, p: PackageId, ix: VersionIx) {
+    fn choose(&mut self, env: Env, p: PackageId, ix: VersionIx) {
         self.slot[p.ix()] = Slot::Chosen(ix);
         self.trail.push((p, ix));
-        let release = index.release(p, ix);
+        let release = env.index.release(p, ix);
         for c in &release.conflicts {
             let q = c.package;
             if q == p || matches!(self.slot[q.ix()], Slot::Chosen(_)) {
                 continue;
             }
-            self.touch(index, q);
+            self.touch(env.index, q);
             self.allowed[q.ix()] = self.allowed[q.ix()].difference(&c.versions);
             self.narrowing[q.ix()] = Narrowing::Tangled;
         }
-        self.require_all(index, Some((p, ix)), &release.dependencies);
+        self.require_all(env, Some((p, ix)), &release.dependencies);
     }
 
-    fn require_all(&mut self, index: &Index, own: Option<(PackageId, VersionIx)>, dependencies: &[Dependency]) {
+    fn require_all(&mut self, env: Env, own: Option<(PackageId, VersionIx)>, dependencies: &[Dependency]) {
         for (k, dep) in dependencies.iter().enumerate() {
             let met = own.is_some_and(|own| dep.alternatives.iter().any(|c| self.alternative_met(own, c)));
             if met && dep.alternatives.len() > 1 {
@@ -241,8 +250,8 @@ impl Greedy {
             };
             // With several alternatives the pass commits to the first one
             // still open; the SAT search revisits that choice if it fails.
-            match dep.alternatives.iter().find(|c| self.alternative_open(own, c)) {
-                Some(c) => self.require(index, own, c, by),
+            match dep.alternatives.iter().find(|c| self.alternative_open(env, own, c)) {
+                Some(c) => self.require(env.index, own, c, by),
                 // Closed by the candidate's own earlier dependencies.
                 None => self.dead_end = true,
             }
@@ -295,13 +304,7 @@ impl Greedy {
                 if Some(ix) == chosen {
                     continue;
                 }
-                match own_fault(index, ranking, package, ix) {
-                    Some(fact) => core.facts.push(fact),
-                    None => {
-                        core.facts.extend_from_slice(learned.core(package, ix)?);
-                        core.minimal = false;
-                    }
-                }
+                fault(index, ranking, learned, package, ix, FAULT_DEPTH, &mut core)?;
             }
             match self.narrowing[package.ix()] {
                 Narrowing::Once(FactRef::Root(k)) => {
@@ -318,6 +321,30 @@ impl Greedy {
     }
 }
 
+impl Greedy {
+    /// After a stuck pass, records as uninstallable every release of the
+    /// stuck package that [`fault`] rules out. Returns whether anything new
+    /// was learned.
+    pub(crate) fn learn_from_stuck(&self, index: &Index, ranking: &Ranking, learned: &mut Learned) -> bool {
+        let Some(p) = self.stuck_at else { return false };
+        if !learned.enabled() {
+            return false;
+        }
+        let mut any = false;
+        for ix in self.allowed[p.ix()].iter() {
+            if learned.is_uninstallable(p, ix) {
+                continue;
+            }
+            let mut core = ForcedCore { facts: Vec::new(), minimal: true };
+            if fault(index, ranking, learned, p, ix, FAULT_DEPTH, &mut core).is_some() {
+                learned.record(p, ix, core.facts);
+                any = true;
+            }
+        }
+        any
+    }
+}
+
 /// An unsatisfiable set of facts read off a stuck greedy pass.
 pub(crate) struct ForcedCore {
     pub(crate) facts: Vec<FactRef>,
@@ -326,16 +353,61 @@ pub(crate) struct ForcedCore {
     pub(crate) minimal: bool,
 }
 
-/// A fact about release (p, ix) alone that rules it out, if there is one.
-fn own_fault(index: &Index, ranking: &Ranking, p: PackageId, ix: VersionIx) -> Option<FactRef> {
+/// How deep [`fault`] looks through dependencies.
+const FAULT_DEPTH: u32 = 2;
+
+/// Adds to `core` facts that rule out release (p, ix) whatever else is
+/// decided: a fact about the release alone (yanked, conflicts with itself,
+/// a dependency nothing can meet), a learned core, or, up to `depth` levels
+/// down, a single-alternative dependency all of whose releases are ruled
+/// out. Returns `None` (with `core` partly extended) if there is none.
+fn fault(
+    index: &Index,
+    ranking: &Ranking,
+    learned: &Learned,
+    p: PackageId,
+    ix: VersionIx,
+    depth: u32,
+    core: &mut ForcedCore,
+) -> Option<()> {
     if !ranking.selectable(p, ix) {
-        return Some(FactRef::Yanked(p, ix));
+        core.facts.push(FactRef::Yanked(p, ix));
+        return Some(());
     }
     let release = index.release(p, ix);
     let unmeetable = |c: &Constraint| if c.package == p { !c.versions.contains(ix) } else { c.versions.is_empty() };
     if let Some(k) = release.dependencies.iter().position(|d| d.alternatives.iter().all(unmeetable)) {
-        return Some(FactRef::Depends(p, ix, k));
+        core.facts.push(FactRef::Depends(p, ix, k));
+        return Some(());
     }
     let self_conflict = |c: &Constraint| c.package == p && c.versions.contains(ix);
-    release.conflicts.iter().position(self_conflict).map(|k| FactRef::Conflicts(p, ix, k))
+    if let Some(k) = release.conflicts.iter().position(self_conflict) {
+        core.facts.push(FactRef::Conflicts(p, ix, k));
+        return Some(());
+    }
+    if let Some(facts) = learned.core(p, ix) {
+        core.facts.extend_from_slice(facts);
+        core.minimal = false;
+        return Some(());
+    }
+    if depth == 0 {
+        return None;
+    }
+    // A dependency whose every release is ruled out, tried in order; a
+    // failed attempt leaves its partial facts behind, so roll them back.
+    for (k, dep) in release.dependencies.iter().enumerate() {
+        let [c] = &dep.alternatives[..] else { continue };
+        if c.package == p {
+            continue;
+        }
+        let mark = core.facts.len();
+        let all_ruled_out = c.versions.iter().all(|r| fault(index, ranking, learned, c.package, r, depth - 1, core).is_some());
+        if all_ruled_out {
+            core.facts.push(FactRef::Depends(p, ix, k));
+            core.minimal = false;
+            return Some(());
+        }
+        core.facts.truncate(mark);
+    }
+    None
 }

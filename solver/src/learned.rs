@@ -20,8 +20,8 @@ pub(crate) struct Learned {
     /// First bit of each package in `uninstallable`.
     offsets: Vec<usize>,
     uninstallable: Vec<bool>,
-    /// For each uninstallable release, a core that proves it (without the
-    /// root fact that asked for the release).
+    /// For each uninstallable release, facts that prove it (without the
+    /// root fact that asked for the release); not necessarily minimal.
     cores: HashMap<(PackageId, VersionIx), Vec<FactRef>>,
     lock: HashMap<PackageId, VersionIx>,
     enabled: bool,
@@ -55,6 +55,10 @@ impl Learned {
             self.cores.clear();
             self.lock = lock.clone();
         }
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled
     }
 
     pub(crate) fn is_uninstallable(&self, p: PackageId, ix: VersionIx) -> bool {

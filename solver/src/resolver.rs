@@ -1,7 +1,7 @@
 //! The public face of resolution: a [`Root`] request in, a [`Resolution`] out.
 
 use crate::explain::{self, Explanation};
-use crate::greedy::{Greedy, Outcome};
+use crate::greedy::{Env, Greedy, Outcome};
 use crate::index::{Dependency, Index, PackageId};
 use crate::ranking::Ranking;
 use crate::learned::Learned;
@@ -162,7 +162,8 @@ impl<'i> Resolver<'i> {
         let mut fixed: Vec<(PackageId, VersionIx)> = Vec::new();
         let mut session: Option<SatSession> = None;
         let outcome = loop {
-            if let Outcome::Complete = self.greedy.run(self.index, &ranking, &self.learned, root, &fixed) {
+            let env = Env { index: self.index, ranking: &ranking, learned: &self.learned };
+            if let Outcome::Complete = self.greedy.run(env, root, &fixed) {
                 let choices = self.greedy.trail.clone();
                 let greedy = &self.greedy;
                 let cycle = find_cycle(self.index, &choices, |p| greedy.chosen(p), &mut self.colour);
@@ -180,6 +181,11 @@ impl<'i> Resolver<'i> {
                         break Err(core);
                     }
                 }
+            }
+            // Releases the pass found ruled out whatever else is decided are
+            // uninstallable in every request: learn them, and try again.
+            if self.greedy.learn_from_stuck(self.index, &ranking, &mut self.learned) {
+                continue;
             }
             let sat = session.get_or_insert_with(|| {
                 self.stats.sat_searches += 1;
