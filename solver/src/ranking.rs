@@ -135,7 +135,7 @@ mod tests {
                     lock: pin.map(|ix| (p, ix)).into_iter().collect(),
                 };
                 let ranking = Ranking::new(&index, &options);
-                let mut seen = vec![false; 5];
+                let mut seen = [false; 5];
                 for ix in 0..5 {
                     let r = ranking.rank(p, ix);
                     assert_eq!(ranking.at(p, r), ix, "{preference:?} {pin:?} {ix}");

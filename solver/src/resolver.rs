@@ -396,7 +396,10 @@ mod tests {
     use crate::semver::SemverRegistry;
     use crate::Fact;
 
-    fn registry(releases: &[(&str, &str, &[(&str, &str)])]) -> SemverRegistry {
+    /// (name, version, dependencies as (name, requirement)).
+    type Releases<'a> = &'a [(&'a str, &'a str, &'a [(&'a str, &'a str)])];
+
+    fn registry(releases: Releases) -> SemverRegistry {
         let mut registry = SemverRegistry::new();
         for (name, version, deps) in releases {
             registry.add(name, version, deps).unwrap();
@@ -404,7 +407,7 @@ mod tests {
         registry
     }
 
-    fn solve(releases: &[(&str, &str, &[(&str, &str)])], root: &[(&str, &str)], options: &ResolveOptions) -> (Index, Resolution) {
+    fn solve(releases: Releases, root: &[(&str, &str)], options: &ResolveOptions) -> (Index, Resolution) {
         let (index, root) = registry(releases).build_with_root(root).unwrap();
         let resolution = Resolver::new(&index).resolve(&root, options);
         (index, resolution)
@@ -459,7 +462,7 @@ mod tests {
 
     #[test]
     fn minimal_mode_prefers_oldest_and_lock_pins_win() {
-        let releases: &[(&str, &str, &[(&str, &str)])] =
+        let releases: Releases =
             &[("a", "1.0.0", &[]), ("a", "1.1.0", &[]), ("a", "1.2.0", &[])];
         let oldest = ResolveOptions { preference: Preference::Oldest, ..Default::default() };
         let (index, resolution) = solve(releases, &[("a", "^1")], &oldest);
