@@ -46,13 +46,18 @@ enum Narrowing {
 pub(crate) struct Env<'a> {
     pub(crate) index: &'a Index,
     pub(crate) ranking: &'a Ranking<'a>,
-    pub(crate) learned: &'a Learned,
+    /// `None` when learning is off for this request.
+    pub(crate) learned: Option<&'a Learned>,
 }
 
 impl Env<'_> {
     /// Whether `set` holds a release of `p` that may still be chosen.
     fn has_candidate(&self, p: PackageId, set: &VersionSet) -> bool {
-        set.iter().rev().any(|ix| self.ranking.selectable(p, ix) && !self.learned.is_uninstallable(p, ix))
+        set.iter().rev().any(|ix| self.ranking.selectable(p, ix) && !self.uninstallable(p, ix))
+    }
+
+    fn uninstallable(&self, p: PackageId, ix: VersionIx) -> bool {
+        self.learned.is_some_and(|learned| learned.is_uninstallable(p, ix))
     }
 }
 
@@ -164,7 +169,7 @@ impl Greedy {
         if let Some(ix) = self.forced[p.ix()] {
             return (allowed.contains(ix) && self.viable(env, p, ix)).then_some(ix);
         }
-        env.ranking.first_in_order(p, allowed, |ix| !env.learned.is_uninstallable(p, ix) && self.viable(env, p, ix))
+        env.ranking.first_in_order(p, allowed, |ix| !env.uninstallable(p, ix) && self.viable(env, p, ix))
     }
 
     /// Whether choosing `ix` for `p` is consistent with every decision made
@@ -292,7 +297,7 @@ impl Greedy {
     ///
     /// A release already proved uninstallable counts as ruled out too; its
     /// core is then merged in and the result is marked not yet minimal.
-    pub(crate) fn forced_core(&self, index: &Index, ranking: &Ranking, learned: &Learned) -> Option<ForcedCore> {
+    pub(crate) fn forced_core(&self, index: &Index, ranking: &Ranking, learned: Option<&Learned>) -> Option<ForcedCore> {
         let mut package = self.stuck_at?;
         if self.dead_end {
             return None;
@@ -327,16 +332,13 @@ impl Greedy {
     /// was learned.
     pub(crate) fn learn_from_stuck(&self, index: &Index, ranking: &Ranking, learned: &mut Learned) -> bool {
         let Some(p) = self.stuck_at else { return false };
-        if !learned.enabled() {
-            return false;
-        }
         let mut any = false;
         for ix in self.allowed[p.ix()].iter() {
             if learned.is_uninstallable(p, ix) {
                 continue;
             }
             let mut core = ForcedCore { facts: Vec::new(), minimal: true };
-            if fault(index, ranking, learned, p, ix, FAULT_DEPTH, &mut core).is_some() {
+            if fault(index, ranking, Some(learned), p, ix, FAULT_DEPTH, &mut core).is_some() {
                 learned.record(p, ix, core.facts);
                 any = true;
             }
@@ -364,7 +366,7 @@ const FAULT_DEPTH: u32 = 2;
 fn fault(
     index: &Index,
     ranking: &Ranking,
-    learned: &Learned,
+    learned: Option<&Learned>,
     p: PackageId,
     ix: VersionIx,
     depth: u32,
@@ -385,7 +387,7 @@ fn fault(
         core.facts.push(FactRef::Conflicts(p, ix, k));
         return Some(());
     }
-    if let Some(facts) = learned.core(p, ix) {
+    if let Some(facts) = learned.and_then(|learned| learned.core(p, ix)) {
         core.facts.extend_from_slice(facts);
         core.minimal = false;
         return Some(());

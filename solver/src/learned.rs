@@ -7,9 +7,10 @@
 //! selectable, that is on the lock; facts are dropped when the lock
 //! changes. Preference does not matter.
 //!
-//! Learning is off for an index with alternatives (`a | b`): there the
-//! greedy pass's choice among valid solutions is a heuristic that pruning
-//! would steer, and a resolver's solutions must not depend on its history.
+//! Learning is off for an index with alternatives (`a | b`), and for a
+//! request whose root has them: there the greedy pass's choice among valid
+//! solutions is a heuristic that pruning would steer, and a resolver's
+//! solutions must not depend on its history.
 
 use crate::index::{Index, PackageId};
 use crate::sat::FactRef;
@@ -70,9 +71,6 @@ impl Learned {
     }
 
     pub(crate) fn record(&mut self, p: PackageId, ix: VersionIx, core: Vec<FactRef>) {
-        if !self.enabled {
-            return;
-        }
         self.uninstallable[self.offsets[p.ix()] + ix as usize] = true;
         self.cores.insert((p, ix), core);
     }

@@ -158,11 +158,14 @@ impl<'i> Resolver<'i> {
     pub fn resolve(&mut self, root: &Root, options: &ResolveOptions) -> Resolution {
         self.stats.requests += 1;
         self.learned.adopt_lock(&options.lock);
+        // Learned facts prune the greedy pass, which must not steer the
+        // heuristic choice among alternatives (see `learned.rs`).
+        let learning = self.learned.enabled() && root.dependencies.iter().all(|d| d.alternatives.len() <= 1);
         let ranking = Ranking::new(self.index, options);
         let mut fixed: Vec<(PackageId, VersionIx)> = Vec::new();
         let mut session: Option<SatSession> = None;
         let outcome = loop {
-            let env = Env { index: self.index, ranking: &ranking, learned: &self.learned };
+            let env = Env { index: self.index, ranking: &ranking, learned: learning.then_some(&self.learned) };
             if let Outcome::Complete = self.greedy.run(env, root, &fixed) {
                 let choices = self.greedy.trail.clone();
                 let greedy = &self.greedy;
@@ -170,7 +173,7 @@ impl<'i> Resolver<'i> {
                 break Ok(finish(choices, cycle));
             }
             if fixed.is_empty() {
-                if let Some(forced) = self.greedy.forced_core(self.index, &ranking, &self.learned) {
+                if let Some(forced) = self.greedy.forced_core(self.index, &ranking, learning.then_some(&self.learned)) {
                     if forced.minimal {
                         break Err(forced.facts);
                     }
@@ -184,7 +187,7 @@ impl<'i> Resolver<'i> {
             }
             // Releases the pass found ruled out whatever else is decided are
             // uninstallable in every request: learn them, and try again.
-            if self.greedy.learn_from_stuck(self.index, &ranking, &mut self.learned) {
+            if learning && self.greedy.learn_from_stuck(self.index, &ranking, &mut self.learned) {
                 continue;
             }
             let sat = session.get_or_insert_with(|| {
@@ -217,7 +220,9 @@ impl<'i> Resolver<'i> {
         match outcome {
             Ok(resolution) => resolution,
             Err(core) => {
-                self.learn(root, &core);
+                if learning {
+                    self.learn(root, &core);
+                }
                 Resolution::NoSolution(explain::from_core(self.index, &ranking, root, &core))
             }
         }
