@@ -289,14 +289,12 @@ impl Greedy {
     ///
     /// The stuck package was required by exactly one requirement, from the
     /// root or from a release that was itself *forced*: every other release
-    /// its own single requirement allowed is ruled out by a fact about that
-    /// release alone (yanked, conflicts with itself, a dependency nothing
-    /// can meet). The core is that chain of requirements plus one such
-    /// fact per ruled-out release. Dropping any of them frees a release or
-    /// a package, so the core is minimal.
-    ///
-    /// A release already proved uninstallable counts as ruled out too; its
-    /// core is then merged in and the result is marked not yet minimal.
+    /// its own single requirement allowed is ruled out by [`fault`]. The
+    /// core is that chain of requirements plus the faults. When each fault
+    /// is one fact about the release alone (yanked, conflicts with itself,
+    /// a dependency nothing can meet), dropping any fact frees a release or
+    /// a package, so the core is minimal; deeper faults and learned cores
+    /// mark it as needing shrinking.
     pub(crate) fn forced_core(&self, index: &Index, ranking: &Ranking, learned: Option<&Learned>) -> Option<ForcedCore> {
         let mut package = self.stuck_at?;
         if self.dead_end {
@@ -324,9 +322,7 @@ impl Greedy {
             }
         }
     }
-}
 
-impl Greedy {
     /// After a stuck pass, records as uninstallable every release of the
     /// stuck package that [`fault`] rules out. Returns whether anything new
     /// was learned.

@@ -51,7 +51,7 @@ impl Learned {
     pub(crate) fn adopt_lock(&mut self, lock: &HashMap<PackageId, VersionIx>) {
         if *lock != self.lock {
             for &(p, ix) in self.cores.keys() {
-                self.uninstallable[self.offsets[p.ix()] + ix as usize] = false;
+                self.uninstallable[bit(&self.offsets, p, ix)] = false;
             }
             self.cores.clear();
             self.lock = lock.clone();
@@ -63,7 +63,7 @@ impl Learned {
     }
 
     pub(crate) fn is_uninstallable(&self, p: PackageId, ix: VersionIx) -> bool {
-        self.uninstallable[self.offsets[p.ix()] + ix as usize]
+        self.uninstallable[bit(&self.offsets, p, ix)]
     }
 
     pub(crate) fn core(&self, p: PackageId, ix: VersionIx) -> Option<&[FactRef]> {
@@ -71,7 +71,12 @@ impl Learned {
     }
 
     pub(crate) fn record(&mut self, p: PackageId, ix: VersionIx, core: Vec<FactRef>) {
-        self.uninstallable[self.offsets[p.ix()] + ix as usize] = true;
+        self.uninstallable[bit(&self.offsets, p, ix)] = true;
         self.cores.insert((p, ix), core);
     }
+}
+
+/// Position of release (p, ix) in the flat `uninstallable` array.
+fn bit(offsets: &[usize], p: PackageId, ix: VersionIx) -> usize {
+    offsets[p.ix()] + ix as usize
 }

@@ -223,7 +223,9 @@ impl<'a> SatSession<'a> {
         }
     }
 
-    /// Encodes one fact (explanation mode: only the facts to be shrunk).
+    /// Encodes one fact: a release's dependency or conflict (activation
+    /// encodes all of a release's facts; explanation mode may encode just
+    /// the facts to be shrunk).
     pub(crate) fn encode_fact(&mut self, fact: FactRef) {
         match fact {
             // The root's facts are always encoded.
@@ -249,13 +251,12 @@ impl<'a> SatSession<'a> {
             return;
         }
         self.activation_order.push((p, ix));
-        let guard = self.not_chosen(p, ix);
         let release = self.index.release(p, ix);
-        for (k, dep) in release.dependencies.iter().enumerate() {
-            self.encode_dependency(&guard, dep, FactRef::Depends(p, ix, k));
+        for k in 0..release.dependencies.len() {
+            self.encode_fact(FactRef::Depends(p, ix, k));
         }
-        for (k, c) in release.conflicts.iter().enumerate() {
-            self.encode_conflict(&guard, c, FactRef::Conflicts(p, ix, k));
+        for k in 0..release.conflicts.len() {
+            self.encode_fact(FactRef::Conflicts(p, ix, k));
         }
     }
 
