@@ -8,8 +8,15 @@
 //! manifests and registry indexes, builds the solver's index, and maps the
 //! answer back to packages.
 
+pub mod edit;
 pub mod error;
 pub mod fs;
+pub mod init;
+pub mod lock;
+pub mod manifest;
 pub mod package;
+pub mod registry;
+pub mod resolve;
+pub mod tree;
 
 pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! `torc add`: editing a manifest's dependencies in place, keeping its formatting.

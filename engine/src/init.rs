@@ -1,0 +1,1 @@
+//! `torc init`: a new package directory with a manifest for its kind.

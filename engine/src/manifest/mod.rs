@@ -1,0 +1,1 @@
+//! Reading `torc.toml` and `spec.yaml` into a [`Manifest`](crate::package::Manifest).

@@ -1,0 +1,1 @@
+//! Resolving a project against its registries.
