@@ -16,6 +16,18 @@ struct Cli {
 enum Command {
     /// Choose one release of every package needed by the requirements.
     Solve(cli::solve::SolveArgs),
+    /// Resolve the project, update torc.lock, and print its dependency tree.
+    Tree(cli::tree::TreeArgs),
+    /// Re-resolve locked packages (all, or the ones named) to their newest fitting releases.
+    Update(cli::tree::UpdateArgs),
+    /// Pack the package and publish it to a registry.
+    Publish(cli::registry::PublishArgs),
+    /// Hide a release from new resolutions (locks that pin it keep working).
+    Yank(cli::registry::YankArgs),
+    /// Create a new package: a module, platform model, proof library or spec package.
+    Init(cli::package::InitArgs),
+    /// Add a dependency to the manifest.
+    Add(cli::package::AddArgs),
 }
 
 fn main() -> ExitCode {
@@ -23,5 +35,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Solve(args) => cli::solve::main(&args),
+        Command::Tree(args) => cli::tree::tree(&args),
+        Command::Update(args) => cli::tree::update(&args),
+        Command::Publish(args) => cli::registry::publish(&args),
+        Command::Yank(args) => cli::registry::yank(&args),
+        Command::Init(args) => cli::package::init(&args),
+        Command::Add(args) => cli::package::add(&args),
     }
 }

@@ -15,6 +15,7 @@ pub mod init;
 pub mod lock;
 pub mod manifest;
 pub mod package;
+pub mod project;
 pub mod registry;
 pub mod resolve;
 pub mod tree;

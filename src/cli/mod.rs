@@ -1,3 +1,7 @@
 //! The `torc` subcommands.
 
+pub mod package;
+pub mod registry;
+pub mod report;
 pub mod solve;
+pub mod tree;

@@ -1,0 +1,581 @@
+//! `torc.toml` into a [`Manifest`]: a walk over toml_edit's span-carrying
+//! document with a small reader that knows the key path it stands on, so
+//! every error names file, line, column and key.
+
+use super::quantity::{self, base_unit_name, is_identifier};
+use super::{check_version, index_path, key_path, table_name, unknown_key_message};
+use crate::error::{line_col, Error, Location, Result};
+use crate::package::{
+    validate_name, BaseUnit, Compatibility, DependencyDecl, Details, Effects, IntegrityLevel, Interfaces, Manifest,
+    Metadata, ModuleDetails, PackageKind, Port, Predicate, RecordType, ResourceBounds, Safety, TrustPolicy,
+};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use toml_edit::{Document, Item, TableLike, Value};
+use torc_solver::semver::VersionReq;
+
+/// The kind sections, by the key that opens them.
+const KINDS: [(&str, PackageKind); 3] =
+    [("module", PackageKind::Module), ("platform", PackageKind::Platform), ("proof-library", PackageKind::Proof)];
+
+const TOP_LEVEL: &[&str] = &["module", "platform", "proof-library", "dependencies", "dev-dependencies", "trust"];
+const METADATA: &[&str] =
+    &["name", "version", "description", "authors", "license", "repository", "homepage", "keywords", "categories"];
+const MODULE_SECTIONS: &[&str] = &["safety", "compatibility", "interfaces", "resource-bounds", "types", "predicates"];
+
+const INTEGRITY_LEVELS: &str =
+    "QM, ASIL-A, ASIL-B, ASIL-C, ASIL-D, SIL-1, SIL-2, SIL-3, SIL-4, DAL-A, DAL-B, DAL-C, DAL-D, DAL-E";
+
+/// Parses the text of a `torc.toml`; `file` is recorded in the manifest and
+/// in every error.
+pub fn parse_torc_toml(file: &Path, text: &str) -> Result<Manifest> {
+    let source = Source { file, text };
+    let document = Document::parse(text).map_err(|e| {
+        let mut message = e.message().trim().to_owned();
+        // toml_edit names the duplicate key by its span only.
+        if let Some(key) = e.span().and_then(|span| text.get(span)).filter(|_| message == "duplicate key") {
+            message = format!("duplicate key `{}`", quantity::shorten(key));
+        }
+        source.error(e.span(), "", format!("invalid TOML: {message}"))
+    })?;
+    let root = Reader { src: &source, path: String::new(), table: document.as_table(), span: None };
+    root.deny_unknown(TOP_LEVEL)?;
+
+    let mut kinds =
+        root.fields().filter_map(|f| KINDS.iter().find(|(key, _)| *key == f.key).map(|&(_, kind)| (f, kind)));
+    let Some((section, kind)) = kinds.next() else {
+        return Err(source.error(
+            None,
+            "",
+            "no kind section: a torc.toml needs exactly one of [module] (a graph module), [platform] (a platform model) or [proof-library] (a proof library)",
+        ));
+    };
+    if let Some((second, _)) = kinds.next() {
+        return Err(second.key_error(format!(
+            "[{}] (line {}) and [{}] both describe this package; a torc.toml has exactly one kind section",
+            section.key,
+            section.line(),
+            second.key
+        )));
+    }
+
+    let table = section.table()?;
+    let mut allowed = METADATA.to_vec();
+    if kind == PackageKind::Module {
+        allowed.extend_from_slice(MODULE_SECTIONS);
+    }
+    table.deny_unknown(&allowed)?;
+    let name_field = table.required("name")?;
+    let name = name_field.str()?;
+    validate_name(name).map_err(|message| name_field.error(message))?;
+    let version_field = table.required("version")?;
+    let version = check_version(version_field.str()?).map_err(|message| version_field.error(message))?;
+    let metadata = metadata(&table)?;
+    let details = match kind {
+        PackageKind::Module => Details::Module(module_details(&table)?),
+        PackageKind::Platform => Details::Platform,
+        // `KINDS` has no spec: spec packages are `spec.yaml`.
+        PackageKind::Proof | PackageKind::Spec => Details::Proof,
+    };
+
+    let mut dependencies = Vec::new();
+    let mut trust = None;
+    for field in root.fields() {
+        match field.key {
+            "dependencies" => dependencies.extend(dependency_table(&field, false)?),
+            "dev-dependencies" => dependencies.extend(dependency_table(&field, true)?),
+            "trust" => trust = Some(trust_policy(&field)?),
+            _ => {}
+        }
+    }
+
+    Ok(Manifest {
+        file: file.to_path_buf(),
+        kind,
+        name: name.to_owned(),
+        version,
+        metadata,
+        dependencies,
+        details,
+        trust,
+    })
+}
+
+fn metadata(table: &Reader<'_>) -> Result<Metadata> {
+    Ok(Metadata {
+        description: table.optional("description", Field::string)?,
+        authors: table.optional("authors", Field::strings)?.unwrap_or_default(),
+        license: table.optional("license", Field::string)?,
+        repository: table.optional("repository", Field::string)?,
+        homepage: table.optional("homepage", Field::string)?,
+        keywords: table.optional("keywords", Field::strings)?.unwrap_or_default(),
+        categories: table.optional("categories", Field::strings)?.unwrap_or_default(),
+    })
+}
+
+fn module_details(module: &Reader<'_>) -> Result<ModuleDetails> {
+    Ok(ModuleDetails {
+        safety: module.optional("safety", safety)?,
+        compatibility: module.optional("compatibility", compatibility)?,
+        interfaces: module.optional("interfaces", interfaces)?.unwrap_or_default(),
+        resource_bounds: module.optional("resource-bounds", resource_bounds)?,
+        types: module.optional("types", record_types)?.unwrap_or_default(),
+        predicates: module.optional("predicates", predicates)?.unwrap_or_default(),
+    })
+}
+
+fn safety(field: &Field<'_>) -> Result<Safety> {
+    let table = field.table()?;
+    table.deny_unknown(&["max-integrity-level", "verification-coverage"])?;
+    let max_integrity_level = table.optional("max-integrity-level", |f| {
+        let text = f.str()?;
+        IntegrityLevel::parse(text).ok_or_else(|| {
+            f.error(format!(
+                "unknown integrity level `{}`; expected one of: {INTEGRITY_LEVELS}",
+                quantity::shorten(text)
+            ))
+        })
+    })?;
+    let verification_coverage = table.optional("verification-coverage", |f| {
+        let value = f.integer()?;
+        u8::try_from(value)
+            .ok()
+            .filter(|v| *v <= 100)
+            .ok_or_else(|| f.error(format!("expected a percentage from 0 to 100, found {value}")))
+    })?;
+    Ok(Safety { max_integrity_level, verification_coverage })
+}
+
+fn compatibility(field: &Field<'_>) -> Result<Compatibility> {
+    let table = field.table()?;
+    table.deny_unknown(&["torc-edition", "min-toolchain"])?;
+    let torc_edition = table
+        .optional("torc-edition", |f| quantity::parse_edition_req(f.str()?).map_err(|message| f.error(message)))?;
+    let min_toolchain =
+        table.optional("min-toolchain", |f| check_version(f.str()?).map_err(|message| f.error(message)))?;
+    Ok(Compatibility { torc_edition, min_toolchain })
+}
+
+fn interfaces(field: &Field<'_>) -> Result<Interfaces> {
+    let table = field.table()?;
+    table.deny_unknown(&["inputs", "outputs"])?;
+    // Port names are one namespace across inputs and outputs.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut ports = |key: &str, input: bool| -> Result<Vec<Port>> {
+        let Some(list) = table.get(key) else { return Ok(Vec::new()) };
+        let mut ports = Vec::new();
+        for port in list.tables()? {
+            let allowed: &[&str] =
+                if input { &["name", "type", "contract", "default"] } else { &["name", "type", "contract"] };
+            port.deny_unknown(allowed)?;
+            let name_field = port.required("name")?;
+            let name = name_field.str()?;
+            if !is_identifier(name) {
+                return Err(name_field.error(format!(
+                    "invalid port name `{}`: port names are identifiers (letters, digits and `_`, not starting with a digit)",
+                    quantity::shorten(name)
+                )));
+            }
+            let line = port.line();
+            if let Some(first) = seen.insert(name.to_owned(), line) {
+                return Err(
+                    name_field.error(format!("port `{name}` is declared twice: on line {first} and on line {line}"))
+                );
+            }
+            let ty_field = port.required("type")?;
+            let ty = ty_field.str()?;
+            if ty.trim().is_empty() {
+                return Err(ty_field.error("a port type cannot be empty"));
+            }
+            let contract = match port.get("contract") {
+                Some(f) if f.str()?.trim().is_empty() => {
+                    return Err(f.error("an empty contract; leave `contract` out (it defaults to \"true\")"))
+                }
+                Some(f) => f.string()?,
+                None => "true".to_owned(),
+            };
+            let default = port.optional("default", Field::string)?;
+            ports.push(Port { name: name.to_owned(), ty: ty.to_owned(), contract, default, line });
+        }
+        Ok(ports)
+    };
+    let inputs = ports("inputs", true)?;
+    let outputs = ports("outputs", false)?;
+    Ok(Interfaces { inputs, outputs })
+}
+
+fn resource_bounds(field: &Field<'_>) -> Result<ResourceBounds> {
+    let table = field.table()?;
+    table.deny_unknown(&["stack", "heap", "wcet", "effects"])?;
+    let quantity = |key: &str, unit: BaseUnit| {
+        table.optional(key, |f| {
+            let q = quantity::parse_quantity(f.str()?).map_err(|message| f.error(message))?;
+            if q.unit != unit {
+                return Err(f.error(format!(
+                    "`{key}` is measured in {}, not {}",
+                    base_unit_name(unit),
+                    base_unit_name(q.unit)
+                )));
+            }
+            Ok(q)
+        })
+    };
+    Ok(ResourceBounds {
+        stack: quantity("stack", BaseUnit::Bytes)?,
+        heap: quantity("heap", BaseUnit::Bytes)?,
+        wcet: quantity("wcet", BaseUnit::Cycles)?,
+        effects: table.optional("effects", effects)?,
+    })
+}
+
+fn effects(field: &Field<'_>) -> Result<Effects> {
+    if let Some(Value::Array(array)) = field.node.value() {
+        let mut names = Vec::new();
+        for (i, element) in array.iter().enumerate() {
+            names.push(field.element(i, element).str()?);
+        }
+        let set = quantity::effects_from_names(names).map_err(|message| field.error(message))?;
+        return Ok(Effects(set));
+    }
+    let text = field.str_or("a string (\"pure\", \"io, alloc\") or an array of strings")?;
+    quantity::parse_effects(text).map(Effects).map_err(|message| field.error(message))
+}
+
+fn record_types(field: &Field<'_>) -> Result<Vec<RecordType>> {
+    let table = field.table()?;
+    let mut types = Vec::new();
+    for ty in table.fields() {
+        let mut chars = ty.key.chars();
+        let valid = matches!(chars.next(), Some(c) if c.is_ascii_uppercase()) && is_identifier(ty.key);
+        if !valid {
+            return Err(ty.key_error(format!(
+                "invalid type name `{}`: type names start with an uppercase letter and go on with letters, digits and `_`",
+                quantity::shorten(ty.key)
+            )));
+        }
+        let mut fields = Vec::new();
+        for f in ty.table()?.fields() {
+            if !is_identifier(f.key) {
+                return Err(f.key_error(format!(
+                    "invalid field name `{}`: field names are identifiers (letters, digits and `_`)",
+                    quantity::shorten(f.key)
+                )));
+            }
+            fields.push((f.key.to_owned(), f.string()?));
+        }
+        types.push(RecordType { name: ty.key.to_owned(), fields, line: ty.line() });
+    }
+    Ok(types)
+}
+
+fn predicates(field: &Field<'_>) -> Result<Vec<Predicate>> {
+    let table = field.table()?;
+    let mut predicates = Vec::new();
+    for p in table.fields() {
+        if !is_identifier(p.key) {
+            return Err(p.key_error(format!(
+                "invalid predicate name `{}`: predicate names are identifiers (letters, digits and `_`)",
+                quantity::shorten(p.key)
+            )));
+        }
+        let body = p.string()?;
+        if body.trim().is_empty() {
+            return Err(p.error("a predicate body cannot be empty"));
+        }
+        predicates.push(Predicate { name: p.key.to_owned(), body, line: p.line() });
+    }
+    Ok(predicates)
+}
+
+fn dependency_table(field: &Field<'_>, dev: bool) -> Result<Vec<DependencyDecl>> {
+    let table = field.table()?;
+    let mut dependencies = Vec::new();
+    for dep in table.fields() {
+        validate_name(dep.key).map_err(|message| dep.key_error(message))?;
+        let (name, line) = (dep.key, dep.line());
+        let requirement_field = match dep.node.table_like() {
+            Some(_) => {
+                let detail = dep.table()?;
+                detail.deny_unknown(&["version"])?;
+                detail.required("version")?
+            }
+            None => dep,
+        };
+        let text = requirement_field.str_or("a requirement string (\">=0.3.0, <1.0.0\") or a table with `version`")?;
+        let requirement = VersionReq::parse(text).map_err(|e| {
+            requirement_field.error_in_string(e.column, format!("invalid requirement `{}`: {}", e.input, e.message))
+        })?;
+        dependencies.push(DependencyDecl { name: name.to_owned(), requirement, dev, line });
+    }
+    Ok(dependencies)
+}
+
+fn trust_policy(field: &Field<'_>) -> Result<TrustPolicy> {
+    let table = field.table()?;
+    table.deny_unknown(&["required-signatures", "reject-unsigned", "reject-yanked"])?;
+    Ok(TrustPolicy {
+        required_signatures: table.optional("required-signatures", Field::strings)?.unwrap_or_default(),
+        reject_unsigned: table.optional("reject-unsigned", Field::bool)?.unwrap_or(false),
+        reject_yanked: table.optional("reject-yanked", Field::bool)?.unwrap_or(false),
+        line: field.line(),
+    })
+}
+
+/// The text being read, for turning spans into locations.
+struct Source<'a> {
+    file: &'a Path,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn position(&self, span: Option<Range<usize>>) -> (usize, usize) {
+        span.map_or((1, 1), |span| line_col(self.text, span.start))
+    }
+
+    fn error(&self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) -> Error {
+        let (line, column) = self.position(span);
+        Error::input(Location::new(self.file, line, column, key), message)
+    }
+}
+
+/// A place in the document that holds a value: an item of a table, or an
+/// element of an array (which toml_edit keeps as a bare `Value`).
+#[derive(Clone, Copy)]
+enum Node<'a> {
+    Item(&'a Item),
+    Value(&'a Value),
+}
+
+impl<'a> Node<'a> {
+    fn value(self) -> Option<&'a Value> {
+        match self {
+            Node::Item(Item::Value(value)) | Node::Value(value) => Some(value),
+            Node::Item(_) => None,
+        }
+    }
+
+    fn span(self) -> Option<Range<usize>> {
+        match self {
+            Node::Item(item) => item.span(),
+            Node::Value(value) => value.span(),
+        }
+    }
+
+    fn table_like(self) -> Option<&'a dyn TableLike> {
+        match self {
+            Node::Item(Item::Table(table)) => Some(table),
+            _ => match self.value() {
+                Some(Value::InlineTable(table)) => Some(table),
+                _ => None,
+            },
+        }
+    }
+
+    fn type_name(self) -> &'static str {
+        match self {
+            Node::Item(Item::None) => "nothing",
+            Node::Item(Item::Table(_)) => "a table",
+            Node::Item(Item::ArrayOfTables(_)) => "an array of tables",
+            Node::Item(Item::Value(value)) | Node::Value(value) => match value {
+                Value::String(_) => "a string",
+                Value::Integer(_) => "an integer",
+                Value::Float(_) => "a float",
+                Value::Boolean(_) => "a boolean",
+                Value::Datetime(_) => "a date-time",
+                Value::Array(_) => "an array",
+                Value::InlineTable(_) => "an inline table",
+            },
+        }
+    }
+}
+
+/// One key (or array element) and its value, with the key path to it.
+struct Field<'a> {
+    src: &'a Source<'a>,
+    /// The key as written in its table; for an array element, the array's key.
+    key: &'a str,
+    path: String,
+    key_span: Option<Range<usize>>,
+    node: Node<'a>,
+}
+
+impl<'a> Field<'a> {
+    /// An error about the value, pointing at it.
+    fn error(&self, message: impl Into<String>) -> Error {
+        self.src.error(self.node.span().or_else(|| self.key_span.clone()), &self.path, message)
+    }
+
+    /// An error about the key itself (its name), pointing at the key.
+    fn key_error(&self, message: impl Into<String>) -> Error {
+        self.src.error(self.key_span.clone().or_else(|| self.node.span()), &self.path, message)
+    }
+
+    /// An error at 1-based character `column` inside this string value.
+    /// When the string is written with escapes or over several lines, the
+    /// characters do not line up with the text, and the error points at the
+    /// start of the string instead.
+    fn error_in_string(&self, column: usize, message: impl Into<String>) -> Error {
+        let Some(span) = self.node.span() else { return self.error(message) };
+        let raw = self.src.text.get(span.clone()).unwrap_or("");
+        let value = self.node.value().and_then(Value::as_str).unwrap_or("");
+        let plain = ["\"", "'"].iter().any(|q| {
+            !raw.starts_with(&format!("{q}{q}{q}"))
+                && raw.strip_prefix(q).and_then(|r| r.strip_suffix(q)) == Some(value)
+        });
+        let (line, start) = line_col(self.src.text, span.start);
+        let column = if plain { start + column.max(1) } else { start };
+        Error::input(Location::new(self.src.file, line, column, &self.path), message)
+    }
+
+    /// 1-based line of the key (of the `[table]` header for a table).
+    fn line(&self) -> usize {
+        self.src.position(self.key_span.clone().or_else(|| self.node.span())).0
+    }
+
+    fn expected(&self, what: &str) -> Error {
+        self.error(format!("expected {what}, found {}", self.node.type_name()))
+    }
+
+    fn str(&self) -> Result<&'a str> {
+        self.str_or("a string")
+    }
+
+    fn str_or(&self, what: &str) -> Result<&'a str> {
+        self.node.value().and_then(Value::as_str).ok_or_else(|| self.expected(what))
+    }
+
+    fn string(&self) -> Result<String> {
+        self.str().map(str::to_owned)
+    }
+
+    fn bool(&self) -> Result<bool> {
+        self.node.value().and_then(Value::as_bool).ok_or_else(|| self.expected("a boolean (true or false)"))
+    }
+
+    fn integer(&self) -> Result<i64> {
+        self.node.value().and_then(Value::as_integer).ok_or_else(|| self.expected("an integer"))
+    }
+
+    fn element(&self, index: usize, value: &'a Value) -> Field<'a> {
+        Field {
+            src: self.src,
+            key: self.key,
+            path: index_path(&self.path, index),
+            key_span: value.span(),
+            node: Node::Value(value),
+        }
+    }
+
+    fn strings(&self) -> Result<Vec<String>> {
+        let Some(Value::Array(array)) = self.node.value() else { return Err(self.expected("an array of strings")) };
+        array.iter().enumerate().map(|(i, value)| self.element(i, value).string()).collect()
+    }
+
+    fn table(&self) -> Result<Reader<'a>> {
+        let table = self.node.table_like().ok_or_else(|| self.expected("a table"))?;
+        Ok(Reader {
+            src: self.src,
+            path: self.path.clone(),
+            table,
+            span: self.node.span().or_else(|| self.key_span.clone()),
+        })
+    }
+
+    /// An array of inline tables, or an array of tables (`[[a.b]]`).
+    fn tables(&self) -> Result<Vec<Reader<'a>>> {
+        let what = "an array of tables (`[{ name = \"x\", type = \"T\" }]`)";
+        match self.node {
+            Node::Item(Item::ArrayOfTables(array)) => Ok(array
+                .iter()
+                .enumerate()
+                .map(|(i, table)| Reader { src: self.src, path: index_path(&self.path, i), table, span: table.span() })
+                .collect()),
+            _ => {
+                let Some(Value::Array(array)) = self.node.value() else { return Err(self.expected(what)) };
+                array
+                    .iter()
+                    .enumerate()
+                    .map(|(i, value)| {
+                        let element = self.element(i, value);
+                        match value {
+                            Value::InlineTable(_) => element.table(),
+                            _ => Err(element.expected("an inline table")),
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// A table (or inline table) being read, with its key path.
+struct Reader<'a> {
+    src: &'a Source<'a>,
+    /// Dotted path of the table; empty for the root.
+    path: String,
+    table: &'a dyn TableLike,
+    /// The header (`[module.safety]`) or the inline table; `None` for the
+    /// root and for tables only implied by their subtables.
+    span: Option<Range<usize>>,
+}
+
+impl<'a> Reader<'a> {
+    fn field(&self, key: &'a str, item: &'a Item) -> Field<'a> {
+        Field {
+            src: self.src,
+            key,
+            path: key_path(&self.path, key),
+            key_span: self.table.key(key).and_then(|k| k.span()),
+            node: Node::Item(item),
+        }
+    }
+
+    /// The fields in document order.
+    fn fields(&self) -> impl Iterator<Item = Field<'a>> + '_ {
+        let table: &'a dyn TableLike = self.table;
+        table.iter().map(move |(key, item)| self.field(key, item))
+    }
+
+    fn get(&self, key: &str) -> Option<Field<'a>> {
+        let table: &'a dyn TableLike = self.table;
+        table.get_key_value(key).map(|(k, item)| self.field(k.get(), item))
+    }
+
+    fn required(&self, key: &str) -> Result<Field<'a>> {
+        self.get(key).ok_or_else(|| {
+            self.src.error(
+                self.span.clone(),
+                &key_path(&self.path, key),
+                format!("missing `{key}` in {}", table_name(&self.path)),
+            )
+        })
+    }
+
+    fn optional<T>(&self, key: &str, read: impl FnOnce(&Field<'a>) -> Result<T>) -> Result<Option<T>> {
+        self.get(key).map(|field| read(&field)).transpose()
+    }
+
+    fn deny_unknown(&self, allowed: &[&str]) -> Result<()> {
+        match self.fields().find(|f| !allowed.contains(&f.key)) {
+            Some(f) => {
+                let what = match f.node {
+                    Node::Item(Item::Table(_) | Item::ArrayOfTables(_)) => format!("table `[{}]`", f.path),
+                    _ => format!("key `{}`", quantity::shorten(f.key)),
+                };
+                let place = if self.path.is_empty() {
+                    "at the top level".to_owned()
+                } else {
+                    format!("in {}", table_name(&self.path))
+                };
+                Err(f.key_error(unknown_key_message(&what, &place, allowed)))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// 1-based line of the table's header (or inline table).
+    fn line(&self) -> usize {
+        self.src.position(self.span.clone()).0
+    }
+}

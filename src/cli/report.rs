@@ -1,0 +1,65 @@
+//! How engine errors reach the user: a message on stderr, the offending
+//! source line with a caret when the error points into a file, and an exit
+//! code per kind of failure.
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | 0 | success |
+//! | 1 | no set of versions satisfies the requirements (also a cycle, or a package no registry has) |
+//! | 2 | bad input: usage, a malformed manifest, lockfile, index, config or requirement |
+//! | 3 | the registry refused: version already published, unknown version, unusable registry, changed artifact |
+//! | 4 | the project's policy refused: `[trust]`, or `--locked` with a lockfile that would change |
+//! | 5 | the file system failed |
+
+use std::process::ExitCode;
+use torc_engine::error::{ErrorKind, Location};
+use torc_engine::Error;
+
+pub const UNRESOLVABLE: u8 = 1;
+pub const BAD_INPUT: u8 = 2;
+pub const REFUSED: u8 = 3;
+pub const POLICY: u8 = 4;
+pub const IO: u8 = 5;
+
+pub fn exit_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Unresolvable => UNRESOLVABLE,
+        ErrorKind::BadInput => BAD_INPUT,
+        ErrorKind::Refused => REFUSED,
+        ErrorKind::Policy => POLICY,
+        ErrorKind::Io => IO,
+    }
+}
+
+/// Prints `error` to stderr and returns its exit code.
+pub fn fail(error: &Error) -> ExitCode {
+    eprintln!("error: {error}");
+    let location = match error {
+        Error::Input { location, .. } | Error::Trust { location, .. } => Some(location),
+        _ => None,
+    };
+    if let Some(snippet) = location.and_then(snippet) {
+        eprint!("{snippet}");
+    }
+    ExitCode::from(exit_code(error.kind()))
+}
+
+/// The line `location` points at, with a caret under its column:
+///
+/// ```text
+///    |
+/// 14 | stak = "<= 256 bytes"
+///    | ^
+/// ```
+fn snippet(location: &Location) -> Option<String> {
+    let text = std::fs::read_to_string(&location.file).ok()?;
+    let line = text.lines().nth(location.line.checked_sub(1)?)?;
+    let number = location.line.to_string();
+    let pad = " ".repeat(number.len());
+    let caret_at: String = line
+        .chars()
+        .take(location.column.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    Some(format!("{pad} |\n{number} | {line}\n{pad} | {caret_at}^\n"))
+}

@@ -1,0 +1,88 @@
+//! `torc tree` and `torc update`: resolve the project, bring `torc.lock` up
+//! to date, and show the result.
+
+use super::report;
+use super::solve::Format;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use torc_engine::project::{self, describe_change, Locked, Project};
+use torc_engine::registry::Registries;
+use torc_engine::resolve::Unlock;
+use torc_engine::tree;
+
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    /// The project: its manifest, or the directory holding it (default: the
+    /// nearest torc.toml or spec.yaml at or above the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// How to print the tree.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Fail (exit 4) instead of changing torc.lock.
+    #[arg(long)]
+    pub locked: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Packages whose locked versions to drop (default: all of them).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// The project: its manifest, or the directory holding it.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+pub fn tree(args: &TreeArgs) -> ExitCode {
+    let locked = match resolve(args.manifest_path.as_ref(), &Unlock::Nothing, args.locked) {
+        Ok(locked) => locked,
+        Err(code) => return code,
+    };
+    report_lock_changes(&locked);
+    let resolved = &locked.resolved;
+    match args.format {
+        Format::Text => print!("{}", tree::render_text(resolved)),
+        Format::Json => {
+            let json = serde_json::to_string_pretty(&tree::to_json(resolved)).expect("the tree serialises");
+            println!("{json}");
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+pub fn update(args: &UpdateArgs) -> ExitCode {
+    let unlock = if args.names.is_empty() { Unlock::Everything } else { Unlock::Packages(args.names.clone()) };
+    let locked = match resolve(args.manifest_path.as_ref(), &unlock, false) {
+        Ok(locked) => locked,
+        Err(code) => return code,
+    };
+    report_lock_changes(&locked);
+    if locked.changes.is_empty() {
+        eprintln!("torc.lock is up to date: {} locked", locked.resolved.packages.len());
+    }
+    ExitCode::SUCCESS
+}
+
+fn resolve(manifest_path: Option<&PathBuf>, unlock: &Unlock, locked: bool) -> Result<Locked, ExitCode> {
+    let run = || {
+        let project = Project::open(manifest_path.map(PathBuf::as_path))?;
+        let registries = Registries::load()?;
+        project::lock(&project, &registries, unlock, locked)
+    };
+    run().map_err(|e| report::fail(&e))
+}
+
+fn report_lock_changes(locked: &Locked) {
+    for note in &locked.resolved.notes {
+        eprintln!("note: {note}");
+    }
+    if !locked.had_lock {
+        eprintln!("Locking {} packages in torc.lock", locked.resolved.packages.len());
+    } else {
+        for change in &locked.changes {
+            eprintln!("{}", describe_change(change));
+        }
+    }
+}
