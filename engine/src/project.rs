@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::lock::{Lockfile, LOCK_FILE};
 use crate::manifest;
 use crate::package::Manifest;
-use crate::registry::{FileRegistry, IndexEntry, Registries};
+use crate::registry::{IndexEntry, Registries};
 use crate::resolve::{self, check_trust, LockChange, Resolved, Unlock};
 use semver::Version;
 use std::path::{Path, PathBuf};
@@ -104,8 +104,8 @@ pub fn describe_change(change: &LockChange) -> String {
 /// registry named `registry` (default: the highest-priority one).
 pub fn publish(dir: &Path, registries: &Registries, registry: Option<&str>) -> Result<(IndexEntry, String)> {
     let project = Project::open(Some(dir))?;
+    // Publishing creates a registry directory that does not exist yet.
     let target = registries.target(registry)?;
-    let target = FileRegistry::create(target.name(), target.root())?;
     let entry = target.publish(&project.manifest, &project.dir)?;
     Ok((entry, target.name().to_owned()))
 }

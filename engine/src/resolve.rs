@@ -232,7 +232,11 @@ pub fn resolve(manifest: &Manifest, registries: &Registries, lock: Option<&Lockf
     let solution = match Resolver::new(&index).resolve(&root, &options) {
         Resolution::Solved(solution) => solution,
         Resolution::NoSolution(explanation) => {
-            return Err(Error::NoSolution { root: root_label, explanation: explanation.render(), facts: explanation })
+            return Err(Error::NoSolution {
+                explanation: explanation.render_for(&root_label),
+                root: root_label,
+                facts: explanation,
+            })
         }
         Resolution::Cycle(cycle) => {
             let mut path = vec![root_label];

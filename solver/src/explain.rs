@@ -48,6 +48,12 @@ impl Explanation {
     /// `a 2.0.0 depends on c ^2; b 1.0.0 to 1.4.2 depend on c ^1; root
     /// depends on a ^2 and b ^1, so they cannot be resolved together.`
     pub fn render(&self) -> String {
+        self.render_for("root")
+    }
+
+    /// [`render`](Self::render), calling the root `root` (a project's
+    /// `motor-controller 1.2.0` rather than `root`).
+    pub fn render_for(&self, root_name: &str) -> String {
         let mut parts = Vec::new();
         let mut root = Vec::new();
         for fact in &self.facts {
@@ -70,10 +76,10 @@ impl Explanation {
         }
         let ending = match root.len() {
             0 => String::from("so they cannot all hold"),
-            1 => format!("root depends on {}, so it cannot be satisfied", root[0]),
+            1 => format!("{root_name} depends on {}, so it cannot be satisfied", root[0]),
             _ => {
                 let last = root.pop().unwrap_or_default();
-                format!("root depends on {} and {last}, so they cannot be resolved together", root.join(", "))
+                format!("{root_name} depends on {} and {last}, so they cannot be resolved together", root.join(", "))
             }
         };
         parts.push(ending);
