@@ -18,9 +18,11 @@ enum Command {
     Solve(cli::solve::SolveArgs),
     /// Resolve the project, update torc.lock, and print its dependency tree.
     Tree(cli::tree::TreeArgs),
+    /// Resolve the project and prove every contract at its module boundaries.
+    Verify(cli::verify::VerifyArgs),
     /// Re-resolve locked packages (all, or the ones named) to their newest fitting releases.
     Update(cli::tree::UpdateArgs),
-    /// Pack the package and publish it to a registry.
+    /// Check the version with the semver gate, pack the package and publish it to a registry.
     Publish(cli::registry::PublishArgs),
     /// Hide a release from new resolutions (locks that pin it keep working).
     Yank(cli::registry::YankArgs),
@@ -28,6 +30,10 @@ enum Command {
     Init(cli::package::InitArgs),
     /// Add a dependency to the manifest.
     Add(cli::package::AddArgs),
+    /// Compare two releases with the contract-aware semver gate.
+    Diff(cli::gate::DiffArgs),
+    /// Say which version the package's changes need next, against its registry.
+    Bump(cli::gate::BumpArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,10 +42,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Solve(args) => cli::solve::main(&args),
         Command::Tree(args) => cli::tree::tree(&args),
+        Command::Verify(args) => cli::verify::verify(&args),
         Command::Update(args) => cli::tree::update(&args),
         Command::Publish(args) => cli::registry::publish(&args),
         Command::Yank(args) => cli::registry::yank(&args),
         Command::Init(args) => cli::package::init(&args),
         Command::Add(args) => cli::package::add(&args),
+        Command::Diff(args) => cli::gate::diff(&args),
+        Command::Bump(args) => cli::gate::bump(&args),
     }
 }

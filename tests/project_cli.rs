@@ -476,3 +476,84 @@ fn bad_lockfile_index_and_config_name_file_and_line() {
     assert!(run.stderr.contains("config.toml:4:"), "{}", run.stderr);
     assert!(run.stderr.contains("prio"), "{}", run.stderr);
 }
+
+/// A sensor whose output is in [0, 1] when its gain is, and a PWM stage
+/// that needs its duty in [0, 1]: the app's wires are obligations.
+fn wired_sandbox(gain_contract: &str) -> (Sandbox, PathBuf) {
+    let sandbox = Sandbox::new();
+    let sensor = sandbox.dir("sensor");
+    fs::write(
+        sensor.join("torc.toml"),
+        "[module]\nname = \"sensor\"\nversion = \"1.0.0\"\n\n[module.interfaces]\n\
+         inputs = [{ name = \"gain\", type = \"Float<32>\", contract = \"finite(value) && value >= 0.0\" }]\n\
+         outputs = [{ name = \"reading\", type = \"Float<32>\", contract = \"in_range(0.0, gain)\" }]\n",
+    )
+    .unwrap();
+    let pwm = sandbox.dir("pwm");
+    fs::write(
+        pwm.join("torc.toml"),
+        "[module]\nname = \"pwm\"\nversion = \"1.0.0\"\n\n[module.interfaces]\n\
+         inputs = [{ name = \"duty\", type = \"Float<32>\", contract = \"in_range(0.0, 1.0)\" }]\n\
+         outputs = [{ name = \"register\", type = \"UInt<16>\" }]\n",
+    )
+    .unwrap();
+    for dir in [&sensor, &pwm] {
+        sandbox.ok(sandbox.work.path(), &["publish", "--manifest-path", dir.to_str().unwrap()]);
+    }
+    let app = sandbox.dir("app");
+    fs::write(
+        app.join("torc.toml"),
+        format!(
+            "[module]\nname = \"app\"\nversion = \"1.0.0\"\n\n[module.interfaces]\n\
+             inputs = [{{ name = \"gain\", type = \"Float<32>\", contract = \"{gain_contract}\" }}]\n\n\
+             [[module.connections]]\nfrom = \"gain\"\nto = \"sensor.gain\"\n\n\
+             [[module.connections]]\nfrom = \"sensor.reading\"\nto = \"pwm.duty\"\n\n\
+             [dependencies]\nsensor = \"^1\"\npwm = \"^1\"\n"
+        ),
+    )
+    .unwrap();
+    (sandbox, app)
+}
+
+#[test]
+fn verify_proves_the_contracts_at_every_wire() {
+    let (sandbox, app) = wired_sandbox("finite(value) && in_range(0.0, 1.0)");
+    let run = sandbox.ok(&app, &["verify"]);
+    assert!(run.stdout.contains("proved  gain -> sensor.gain"), "{}", run.stdout);
+    assert!(run.stdout.contains("proved  sensor.reading -> pwm.duty"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("All 2 boundary obligations proved.\n"), "{}", run.stdout);
+    let run = sandbox.ok(&app, &["tree"]);
+    assert!(run.stdout.contains("All contracts compatible at 2 boundaries. No version conflicts"), "{}", run.stdout);
+}
+
+#[test]
+fn verify_names_the_failing_wire_with_a_counterexample() {
+    // A gain up to 2 lets the sensor read 1.5, which pwm does not accept.
+    let (sandbox, app) = wired_sandbox("finite(value) && in_range(0.0, 2.0)");
+    let run = sandbox.torc(&app, &["verify", "--format", "json"]);
+    assert_eq!(run.code, 6, "{}{}", run.stdout, run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["verified"], false);
+    assert_eq!((json["proved"].as_u64(), json["failed"].as_u64()), (Some(1), Some(1)));
+    let failed = &json["obligations"][1];
+    assert_eq!((failed["from"].as_str(), failed["to"].as_str()), (Some("sensor.reading"), Some("pwm.duty")));
+    assert_eq!(failed["status"], "failed");
+    let reading: f32 = failed["counterexample"]["assignments"][0][1].as_str().unwrap().parse().unwrap();
+    assert!(reading > 1.0 && reading <= 2.0, "the counterexample really violates pwm's contract: {reading}");
+    assert!(failed["message"].as_str().unwrap().contains("pwm 1.0.0 requires in_range(0.0, 1.0) of `duty`"));
+
+    let run = sandbox.ok(&app, &["tree"]);
+    assert!(run.stdout.contains("Contracts: 1 of 2 boundaries not compatible"), "{}", run.stdout);
+    assert!(run.stdout.contains("sensor.reading -> pwm.duty: sensor.reading = "), "{}", run.stdout);
+}
+
+#[test]
+fn a_wire_to_a_missing_port_is_bad_input() {
+    let (sandbox, app) = wired_sandbox("finite(value) && in_range(0.0, 1.0)");
+    let text = fs::read_to_string(app.join("torc.toml")).unwrap().replace("to = \"pwm.duty\"", "to = \"pwm.dutty\"");
+    fs::write(app.join("torc.toml"), text).unwrap();
+    let run = sandbox.torc(&app, &["verify"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`pwm` has no port `dutty` (its ports: duty, register)"), "{}", run.stderr);
+    assert!(run.stderr.contains("torc.toml:12:1: module.connections.to"), "{}", run.stderr);
+}

@@ -103,6 +103,12 @@ pub enum Error {
     /// `--locked` and the lockfile would have to change.
     #[error("torc.lock needs to change but --locked was given: {reason}")]
     LockOutdated { reason: String },
+
+    /// The semver gate refused a release: its version does not match its
+    /// changes, or a contract change could not be decided. The report
+    /// says why, finding by finding.
+    #[error("refused by the semver gate: {}", report.refusal())]
+    GateRefused { report: Box<crate::gate::Report> },
 }
 
 impl Error {
@@ -121,7 +127,8 @@ impl Error {
             Error::VersionExists { .. }
             | Error::VersionNotFound { .. }
             | Error::Registry { .. }
-            | Error::HashMismatch { .. } => ErrorKind::Refused,
+            | Error::HashMismatch { .. }
+            | Error::GateRefused { .. } => ErrorKind::Refused,
             Error::PackageNotFound { .. } | Error::NoSolution { .. } | Error::Cycle { .. } => ErrorKind::Unresolvable,
             Error::Trust { .. } | Error::LockOutdated { .. } => ErrorKind::Policy,
         }

@@ -8,9 +8,11 @@
 //! manifests and registry indexes, builds the solver's index, and maps the
 //! answer back to packages.
 
+pub mod boundaries;
 pub mod edit;
 pub mod error;
 pub mod fs;
+pub mod gate;
 pub mod init;
 pub mod lock;
 pub mod manifest;
@@ -19,5 +21,6 @@ pub mod project;
 pub mod registry;
 pub mod resolve;
 pub mod tree;
+pub mod verify;
 
 pub use error::{Error, Result};

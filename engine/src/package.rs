@@ -170,6 +170,31 @@ pub struct ModuleDetails {
     /// `[module.predicates]`: named predicates contracts may use
     /// (`valid_gains`), in declaration order; bodies stay strings.
     pub predicates: Vec<Predicate>,
+    /// `[[module.connections]]`: how this module wires its dependencies'
+    /// ports to each other and to its own ports.
+    pub connections: Vec<Connection>,
+}
+
+/// One wire: `{ from = "torc-pid.output", to = "torc-hal.duty" }`, or a
+/// constant driving a port: `{ value = "0.0", to = "torc-pid.config.out_min" }`.
+///
+/// An endpoint is `port`, `port.field` (this module's own ports) or
+/// `dependency.port`, `dependency.port.field` (a direct dependency's). A
+/// source is one of this module's inputs or a dependency's output; a
+/// target is a dependency's input or one of this module's outputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connection {
+    pub source: ConnectionSource,
+    pub to: String,
+    pub line: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectionSource {
+    /// `from = "..."`: an endpoint.
+    Port(String),
+    /// `value = "..."`: a literal of the target's type.
+    Constant(String),
 }
 
 /// `PIDConfig = { kp = "Float<32>", ki = "Float<32>" }` in `[module.types]`.

@@ -1,16 +1,18 @@
 //! The operations behind the CLI's commands, one function each: what
-//! `torc tree`, `update`, `publish`, `yank` and `add` do to a project and its
-//! registries. The CLI parses arguments and prints; these read and write.
+//! `torc tree`, `update`, `publish`, `yank`, `add`, `diff` and `bump` do to
+//! a project and its registries. The CLI parses arguments and prints; these
+//! read and write.
 
 use crate::error::{Error, Result};
+use crate::gate::{self, Report};
 use crate::lock::{Lockfile, LOCK_FILE};
 use crate::manifest;
 use crate::package::Manifest;
-use crate::registry::{IndexEntry, Registries};
+use crate::registry::{archive, FileRegistry, IndexEntry, Registries};
 use crate::resolve::{self, check_trust, LockChange, Resolved, Unlock};
 use semver::Version;
 use std::path::{Path, PathBuf};
-use torc_solver::semver::VersionReq;
+use torc_solver::semver::{cmp_precedence, VersionReq};
 
 /// A package directory being worked on: its manifest and its lockfile.
 #[derive(Clone, Debug)]
@@ -100,14 +102,188 @@ pub fn describe_change(change: &LockChange) -> String {
     }
 }
 
-/// `torc publish`: packs the package in `dir` and publishes it to the
-/// registry named `registry` (default: the highest-priority one).
+/// `torc publish`: runs the semver gate (see [`publish_checked`]), then
+/// packs the package in `dir` and publishes it to the registry named
+/// `registry` (default: the highest-priority one). A refused release is
+/// [`Error::GateRefused`] and nothing is written.
 pub fn publish(dir: &Path, registries: &Registries, registry: Option<&str>) -> Result<(IndexEntry, String)> {
+    let publication = publish_checked(dir, registries, registry, false)?;
+    let entry = publication.entry.expect("a publish that is not a dry run publishes or fails");
+    Ok((entry, publication.registry))
+}
+
+/// What `torc publish` did: the gate's report, and the index entry written
+/// (`None` for a dry run).
+#[derive(Clone, Debug)]
+pub struct Publication {
+    pub report: Report,
+    /// The registry published to (or that would be, for a dry run).
+    pub registry: String,
+    pub entry: Option<IndexEntry>,
+}
+
+/// `torc publish [--dry-run]`: the semver gate against the target
+/// registry's releases of the package, then the publish.
+///
+/// The baseline is the target registry's highest non-yanked,
+/// non-prerelease version below the new one; with none, the contracts are
+/// checked and there is nothing to compare. A version the registry has
+/// already is [`Error::VersionExists`]. A refused release is
+/// [`Error::GateRefused`], except in a dry run, which never writes and
+/// returns the report either way.
+///
+/// The gate reads the index before the registry's write lock is taken, so
+/// a release published concurrently between the two is not a baseline;
+/// the publish itself still refuses a duplicate version under the lock.
+pub fn publish_checked(
+    dir: &Path,
+    registries: &Registries,
+    registry: Option<&str>,
+    dry_run: bool,
+) -> Result<Publication> {
     let project = Project::open(Some(dir))?;
     // Publishing creates a registry directory that does not exist yet.
     let target = registries.target(registry)?;
+    let report = publish_gate(&project, target, &gate::Options::default())?;
+    let name = target.name().to_owned();
+    if dry_run {
+        return Ok(Publication { report, registry: name, entry: None });
+    }
+    if !report.accepted() {
+        return Err(Error::GateRefused { report: Box::new(report) });
+    }
     let entry = target.publish(&project.manifest, &project.dir)?;
-    Ok((entry, target.name().to_owned()))
+    Ok(Publication { report, registry: name, entry: Some(entry) })
+}
+
+/// The gate for publishing `project` to `registry`.
+pub fn publish_gate(project: &Project, registry: &FileRegistry, options: &gate::Options) -> Result<Report> {
+    let manifest = &project.manifest;
+    let entries = registry.entries(&manifest.name)?.unwrap_or_default();
+    if let Some(existing) =
+        entries.iter().find(|e| cmp_precedence(&e.version, &manifest.version) == std::cmp::Ordering::Equal)
+    {
+        return Err(Error::VersionExists {
+            name: manifest.name.clone(),
+            version: existing.version.to_string(),
+            registry: registry.name().to_owned(),
+        });
+    }
+    match gate::version::baseline(&entries, &manifest.version, false) {
+        None => gate::first_release(manifest, options),
+        Some(entry) => gate::compare(&published_manifest(registry, entry)?, manifest, options),
+    }
+}
+
+/// `torc bump`: the package at `project` against its baseline in the
+/// registry it resolves from (or `registry`): the highest non-yanked,
+/// non-prerelease release at or below the manifest's version, so a
+/// package still carrying the version it was last published under is
+/// compared with that release. The report's `next_version` is the
+/// smallest version the changes allow.
+pub fn bump(project: &Project, registries: &Registries, registry: Option<&str>) -> Result<Report> {
+    let manifest = &project.manifest;
+    let options = gate::Options::default();
+    let found = match registry {
+        Some(_) => {
+            let target = registries.target(registry)?;
+            target.entries(&manifest.name)?.map(|entries| (target, entries))
+        }
+        None => registries.lookup(&manifest.name)?,
+    };
+    let baseline = found.as_ref().and_then(|(registry, entries)| {
+        gate::version::baseline(entries, &manifest.version, true).map(|entry| (*registry, entry))
+    });
+    match baseline {
+        None => gate::first_release(manifest, &options),
+        Some((registry, entry)) => gate::compare(&published_manifest(registry, entry)?, manifest, &options),
+    }
+}
+
+/// `torc diff OLD NEW`: the gate on two releases, each a manifest or
+/// package directory, or a published `NAME@VERSION`.
+pub fn diff(old: &Manifest, new: &Manifest) -> Result<Report> {
+    gate::compare(old, new, &gate::Options::default())
+}
+
+/// One side of `torc diff`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReleaseRef {
+    /// A manifest file or a directory holding one.
+    Path(PathBuf),
+    /// `torc-pid@1.0.3`, from the registries.
+    Published { name: String, version: Version },
+}
+
+impl ReleaseRef {
+    /// An existing path is a path; otherwise `NAME@VERSION`.
+    pub fn parse(text: &str) -> Result<ReleaseRef> {
+        let path = Path::new(text);
+        if path.exists() {
+            return Ok(ReleaseRef::Path(path.to_path_buf()));
+        }
+        let at = |column: usize, message: String| {
+            Error::input(crate::error::Location::new("<command line>", 1, column, "release"), message)
+        };
+        let Some((name, version)) = text.rsplit_once('@') else {
+            return Err(at(
+                1,
+                format!("`{text}` is neither an existing manifest or package directory nor NAME@VERSION (e.g. torc-pid@1.0.3)"),
+            ));
+        };
+        crate::package::validate_name(name).map_err(|message| at(1, message))?;
+        let version = Version::parse(version.trim())
+            .map_err(|e| at(name.len() + 2, format!("`{version}` is not a version: {e}")))?;
+        Ok(ReleaseRef::Published { name: name.to_owned(), version })
+    }
+
+    /// Reads the release's manifest; `registries` is needed for a published
+    /// release only.
+    pub fn manifest(&self, registries: Option<&Registries>) -> Result<Manifest> {
+        match self {
+            ReleaseRef::Path(path) => Ok(Project::open(Some(path))?.manifest),
+            ReleaseRef::Published { name, version } => {
+                let registries = registries.ok_or_else(|| Error::Registry {
+                    registry: String::new(),
+                    message: format!("no registries to fetch {name}@{version} from"),
+                })?;
+                let Some((registry, entries)) = registries.lookup(name)? else {
+                    return Err(Error::PackageNotFound {
+                        name: name.clone(),
+                        searched: registries.names().into_iter().map(str::to_owned).collect(),
+                    });
+                };
+                let entry = entries
+                    .iter()
+                    .find(|e| cmp_precedence(&e.version, version) == std::cmp::Ordering::Equal)
+                    .ok_or_else(|| Error::VersionNotFound {
+                    name: name.clone(),
+                    version: version.to_string(),
+                    registry: registry.name().to_owned(),
+                })?;
+                published_manifest(registry, entry)
+            }
+        }
+    }
+}
+
+/// The manifest inside a published release's archive. Errors name it as
+/// `<registry>/<name>@<version>/torc.toml`.
+pub fn published_manifest(registry: &FileRegistry, entry: &IndexEntry) -> Result<Manifest> {
+    let bytes = registry.blob(&entry.blake3)?;
+    for file in [manifest::TORC_TOML, manifest::SPEC_YAML] {
+        if let Some(contents) = archive::read_file(&bytes, file)? {
+            let path = PathBuf::from(format!("{}/{}@{}/{file}", registry.name(), entry.name, entry.version));
+            let text = String::from_utf8(contents).map_err(|_| {
+                Error::input(crate::error::Location::new(&path, 1, 1, ""), "the manifest is not valid UTF-8")
+            })?;
+            return manifest::read_text(&path, &text);
+        }
+    }
+    Err(Error::Registry {
+        registry: registry.name().to_owned(),
+        message: format!("the archive of {}@{} has no torc.toml or spec.yaml", entry.name, entry.version),
+    })
 }
 
 /// `torc yank NAME@VERSION [--undo]`: in the registry named `registry`, or

@@ -9,8 +9,10 @@
 use crate::resolve::{Resolved, ResolvedPackage};
 use serde::Serialize;
 
-/// The tree as text, ending with the summary line.
-pub fn render_text(resolved: &Resolved) -> String {
+/// The tree as text, ending with the summary line: `contracts` (what the
+/// boundary check found, when there was anything to check) and then the
+/// version summary.
+pub fn render_text(resolved: &Resolved, contracts: Option<&str>) -> String {
     let show_registry = resolved.registries().len() > 1;
     let mut out = format!("{} v{}\n", resolved.root.name, resolved.root.version);
     let mut seen = vec![false; resolved.packages.len()];
@@ -20,7 +22,7 @@ pub fn render_text(resolved: &Resolved) -> String {
         draw(resolved, edge.package, edge.dev, "", last, show_registry, &mut seen, &mut out);
     }
     out.push('\n');
-    out.push_str(&summary(resolved));
+    out.push_str(&summary(resolved, contracts));
     out.push('\n');
     out
 }
@@ -63,7 +65,7 @@ fn draw(
 }
 
 /// What was checked, and nothing more.
-pub fn summary(resolved: &Resolved) -> String {
+pub fn summary(resolved: &Resolved, contracts: Option<&str>) -> String {
     let count = resolved.packages.len();
     let registries = resolved.registries();
     let mut line = match registries.as_slice() {
@@ -80,7 +82,12 @@ pub fn summary(resolved: &Resolved) -> String {
     if !yanked.is_empty() {
         line.push_str(&format!(" Yanked but kept by torc.lock: {}.", yanked.join(", ")));
     }
-    line
+    match contracts {
+        // A multi-line contract report ends with its own newline.
+        Some(contracts) if contracts.ends_with('\n') => format!("{contracts}{line}"),
+        Some(contracts) => format!("{contracts} {line}"),
+        None => line,
+    }
 }
 
 fn plural(count: usize) -> &'static str {
@@ -124,7 +131,7 @@ pub struct Node<'a> {
     pub dependencies: Vec<Node<'a>>,
 }
 
-pub fn to_json(resolved: &Resolved) -> TreeJson<'_> {
+pub fn to_json<'a>(resolved: &'a Resolved, contracts: Option<&str>) -> TreeJson<'a> {
     let mut seen = vec![false; resolved.packages.len()];
     let dependencies =
         resolved.root.dependencies.iter().map(|e| node(resolved, e.package, e.dev, &mut seen)).collect();
@@ -137,7 +144,7 @@ pub fn to_json(resolved: &Resolved) -> TreeJson<'_> {
         },
         packages: resolved.packages.len(),
         registries: resolved.registries(),
-        summary: summary(resolved),
+        summary: summary(resolved, contracts),
     }
 }
 
@@ -213,7 +220,7 @@ motor-controller v1.2.0
 
 No version conflicts: 4 packages resolved from registry `local`.
 ";
-        assert_eq!(render_text(&motor_controller()), expected);
+        assert_eq!(render_text(&motor_controller(), None), expected);
     }
 
     #[test]
@@ -222,7 +229,7 @@ No version conflicts: 4 packages resolved from registry `local`.
         resolved.packages[2].yanked = true;
         resolved.packages[0].registry = "internal".into();
         resolved.root.dependencies[2].dev = true;
-        let text = render_text(&resolved);
+        let text = render_text(&resolved, None);
         assert!(text.contains("│   └── torc-math v0.4.1 [local] (yanked)\n"), "{text}");
         assert!(text.contains("└── torc-hal v0.6.2 [local] (dev)\n"), "{text}");
         assert!(text.contains("├── torc-can v0.8.0 [internal]\n"), "{text}");
@@ -233,7 +240,7 @@ No version conflicts: 4 packages resolved from registry `local`.
 
     #[test]
     fn json_is_the_same_tree() {
-        let json = serde_json::to_value(to_json(&motor_controller())).unwrap();
+        let json = serde_json::to_value(to_json(&motor_controller(), None)).unwrap();
         assert_eq!(json["root"]["name"], "motor-controller");
         let first = &json["root"]["dependencies"][0];
         assert_eq!(first["name"], "torc-pid");
@@ -256,6 +263,6 @@ No version conflicts: 4 packages resolved from registry `local`.
             packages: vec![],
             notes: vec![],
         };
-        assert_eq!(render_text(&resolved), "alone v0.1.0\n\nNo dependencies.\n");
+        assert_eq!(render_text(&resolved, None), "alone v0.1.0\n\nNo dependencies.\n");
     }
 }

@@ -1,7 +1,9 @@
 //! The `torc` subcommands.
 
+pub mod gate;
 pub mod package;
 pub mod registry;
 pub mod report;
 pub mod solve;
 pub mod tree;
+pub mod verify;

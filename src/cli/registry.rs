@@ -1,6 +1,14 @@
 //! `torc publish` and `torc yank`: the commands that write to a registry.
+//!
+//! `publish` runs the contract-aware semver gate first (as `torc diff`
+//! against the registry's baseline): a refused release exits 3 with the
+//! report on stderr and nothing written; `--dry-run` prints the report on
+//! stdout and stops there (exit 0 if the release would be accepted, 3 if
+//! not).
 
+use super::gate::{eprint_report, print_report};
 use super::report;
+use super::solve::Format;
 use clap::Args;
 use semver::Version;
 use std::path::PathBuf;
@@ -19,6 +27,12 @@ pub struct PublishArgs {
     /// The registry to publish to (default: the highest-priority one).
     #[arg(long, value_name = "NAME")]
     pub registry: Option<String>,
+    /// Run the semver gate only: print its report, publish nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How to print the gate's report (for --dry-run and a refusal).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -41,17 +55,42 @@ pub fn publish(args: &PublishArgs) -> ExitCode {
             None => std::env::current_dir().map_err(|e| Error::io(".", e))?,
         };
         let registries = Registries::load()?;
-        project::publish(&dir, &registries, args.registry.as_deref())
+        project::publish_checked(&dir, &registries, args.registry.as_deref(), args.dry_run)
     };
     match run() {
-        Ok((entry, registry)) => {
-            eprintln!(
-                "Published {} v{} ({}) to registry `{registry}`, blake3 {}",
-                entry.name, entry.version, entry.kind, entry.blake3
-            );
+        Ok(publication) if args.dry_run => {
+            print_report(&publication.report, args.format);
+            let verdict = if publication.report.accepted() { "would be accepted" } else { "would be refused" };
+            let message = format!("dry run: nothing published ({verdict} by registry `{}`)", publication.registry);
+            match args.format {
+                Format::Text => println!("{message}"),
+                Format::Json => eprintln!("{message}"),
+            }
+            if publication.report.accepted() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(report::REFUSED)
+            }
+        }
+        Ok(publication) => {
+            for note in &publication.report.notes {
+                eprintln!("note: {note}");
+            }
+            eprintln!("{}", torc_engine::gate::report::summary(&publication.report));
+            if let Some(entry) = &publication.entry {
+                eprintln!(
+                    "Published {} v{} ({}) to registry `{}`, blake3 {}",
+                    entry.name, entry.version, entry.kind, publication.registry, entry.blake3
+                );
+            }
             ExitCode::SUCCESS
         }
-        Err(e) => report::fail(&e),
+        Err(e) => {
+            if let Error::GateRefused { report: gated } = &e {
+                eprint_report(gated, args.format);
+            }
+            report::fail(&e)
+        }
     }
 }
 
@@ -73,11 +112,13 @@ pub fn yank(args: &YankArgs) -> ExitCode {
 
 /// `torc-math@0.4.1` into its name and version.
 fn parse_release(text: &str) -> Result<(String, Version), Error> {
-    let at = |column: usize, message: String| Error::input(Location::new("<command line>", 1, column, "NAME@VERSION"), message);
+    let at = |column: usize, message: String| {
+        Error::input(Location::new("<command line>", 1, column, "NAME@VERSION"), message)
+    };
     let Some((name, version)) = text.split_once('@') else {
         return Err(at(1, format!("`{text}`: expected NAME@VERSION, e.g. torc-math@0.4.1")));
     };
-    let version = Version::parse(version.trim())
-        .map_err(|e| at(name.len() + 2, format!("`{version}` is not a version: {e}")))?;
+    let version =
+        Version::parse(version.trim()).map_err(|e| at(name.len() + 2, format!("`{version}` is not a version: {e}")))?;
     Ok((name.to_owned(), version))
 }

@@ -10,6 +10,7 @@
 //! | 3 | the registry refused: version already published, unknown version, unusable registry, changed artifact |
 //! | 4 | the project's policy refused: `[trust]`, or `--locked` with a lockfile that would change |
 //! | 5 | the file system failed |
+//! | 6 | `torc verify`: a contract at a module boundary is not proved (failed, or Z3 could not decide) |
 
 use std::process::ExitCode;
 use torc_engine::error::{ErrorKind, Location};
@@ -20,6 +21,7 @@ pub const BAD_INPUT: u8 = 2;
 pub const REFUSED: u8 = 3;
 pub const POLICY: u8 = 4;
 pub const IO: u8 = 5;
+pub const UNVERIFIED: u8 = 6;
 
 pub fn exit_code(kind: ErrorKind) -> u8 {
     match kind {

@@ -10,6 +10,7 @@ use torc_engine::project::{self, describe_change, Locked, Project};
 use torc_engine::registry::Registries;
 use torc_engine::resolve::Unlock;
 use torc_engine::tree;
+use torc_engine::verify;
 
 #[derive(Debug, Args)]
 pub struct TreeArgs {
@@ -36,17 +37,25 @@ pub struct UpdateArgs {
 }
 
 pub fn tree(args: &TreeArgs) -> ExitCode {
-    let locked = match resolve(args.manifest_path.as_ref(), &Unlock::Nothing, args.locked) {
-        Ok(locked) => locked,
-        Err(code) => return code,
+    let run = || {
+        let project = Project::open(args.manifest_path.as_deref())?;
+        let registries = Registries::load()?;
+        let options = torc_contracts::prove::Options::default();
+        verify::verify(&project, &registries, &Unlock::Nothing, args.locked, &options)
     };
-    report_lock_changes(&locked);
-    let resolved = &locked.resolved;
+    let verified = match run() {
+        Ok(verified) => verified,
+        Err(e) => return report::fail(&e),
+    };
+    report_lock_changes(&verified.locked);
+    let resolved = &verified.locked.resolved;
+    let contracts = verified.boundaries.summary();
     match args.format {
-        Format::Text => print!("{}", tree::render_text(resolved)),
+        Format::Text => print!("{}", tree::render_text(resolved, contracts.as_deref())),
         Format::Json => {
-            let json = serde_json::to_string_pretty(&tree::to_json(resolved)).expect("the tree serialises");
-            println!("{json}");
+            let mut json = serde_json::to_value(tree::to_json(resolved, contracts.as_deref())).expect("the tree serialises");
+            json["boundaries"] = serde_json::to_value(&verified.boundaries.obligations).expect("obligations serialise");
+            println!("{}", serde_json::to_string_pretty(&json).expect("the tree serialises"));
         }
     }
     ExitCode::SUCCESS

@@ -7,7 +7,7 @@ use super::{check_version, index_path, key_path, table_name, unknown_key_message
 use crate::error::{line_col, Error, Location, Result};
 use crate::package::{
     validate_name, BaseUnit, Compatibility, DependencyDecl, Details, Effects, IntegrityLevel, Interfaces, Manifest,
-    Metadata, ModuleDetails, PackageKind, Port, Predicate, RecordType, ResourceBounds, Safety, TrustPolicy,
+    Connection, ConnectionSource, Metadata, ModuleDetails, PackageKind, Port, Predicate, RecordType, ResourceBounds, Safety, TrustPolicy,
 };
 use std::collections::HashMap;
 use std::ops::Range;
@@ -22,7 +22,8 @@ const KINDS: [(&str, PackageKind); 3] =
 const TOP_LEVEL: &[&str] = &["module", "platform", "proof-library", "dependencies", "dev-dependencies", "trust"];
 const METADATA: &[&str] =
     &["name", "version", "description", "authors", "license", "repository", "homepage", "keywords", "categories"];
-const MODULE_SECTIONS: &[&str] = &["safety", "compatibility", "interfaces", "resource-bounds", "types", "predicates"];
+const MODULE_SECTIONS: &[&str] =
+    &["safety", "compatibility", "interfaces", "resource-bounds", "types", "predicates", "connections"];
 
 const INTEGRITY_LEVELS: &str =
     "QM, ASIL-A, ASIL-B, ASIL-C, ASIL-D, SIL-1, SIL-2, SIL-3, SIL-4, DAL-A, DAL-B, DAL-C, DAL-D, DAL-E";
@@ -122,7 +123,46 @@ fn module_details(module: &Reader<'_>) -> Result<ModuleDetails> {
         resource_bounds: module.optional("resource-bounds", resource_bounds)?,
         types: module.optional("types", record_types)?.unwrap_or_default(),
         predicates: module.optional("predicates", predicates)?.unwrap_or_default(),
+        connections: module.optional("connections", connections)?.unwrap_or_default(),
     })
+}
+
+/// `[[module.connections]]`: `from` or `value`, and `to`. Endpoints are
+/// checked against the interfaces when the tree is verified; here only
+/// their shape.
+fn connections(field: &Field<'_>) -> Result<Vec<Connection>> {
+    let mut connections = Vec::new();
+    for wire in field.tables()? {
+        wire.deny_unknown(&["from", "value", "to"])?;
+        let endpoint = |f: &Field<'_>| -> Result<String> {
+            let text = f.str()?;
+            let valid = !text.is_empty()
+                && text.split('.').all(|segment| {
+                    !segment.is_empty() && segment.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                });
+            if !valid {
+                return Err(f.error(format!(
+                    "`{}` is not an endpoint: write `port`, `port.field`, `dependency.port` or `dependency.port.field`",
+                    quantity::shorten(text)
+                )));
+            }
+            Ok(text.to_owned())
+        };
+        let source = match (wire.get("from"), wire.get("value")) {
+            (Some(from), None) => ConnectionSource::Port(endpoint(&from)?),
+            (None, Some(value)) => ConnectionSource::Constant(value.string()?),
+            (Some(_), Some(value)) => {
+                return Err(value.key_error("a connection has either `from` or `value`, not both"))
+            }
+            (None, None) => {
+                let key = key_path(&wire.path, "from");
+                return Err(wire.src.error(wire.span.clone(), &key, "a connection needs `from` (a port) or `value` (a constant)"));
+            }
+        };
+        let to = endpoint(&wire.required("to")?)?;
+        connections.push(Connection { source, to, line: wire.line() });
+    }
+    Ok(connections)
 }
 
 fn safety(field: &Field<'_>) -> Result<Safety> {

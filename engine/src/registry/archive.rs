@@ -74,6 +74,21 @@ pub fn list(bytes: &[u8]) -> Result<Vec<String>> {
     Ok(paths)
 }
 
+/// The contents of the regular file at `path` (`torc.toml`, `src/pid.trc`)
+/// in an archive, without unpacking it; `None` when there is no such file.
+pub fn read_file(bytes: &[u8], path: &str) -> Result<Option<Vec<u8>>> {
+    let mut archive = tar::Archive::new(GzDecoder::new(bytes));
+    for entry in archive.entries().map_err(corrupt)? {
+        let mut entry = entry.map_err(corrupt)?;
+        if entry.header().entry_type().is_file() && entry.path_bytes().as_ref() == path.as_bytes() {
+            let mut contents = Vec::new();
+            entry.read_to_end(&mut contents).map_err(corrupt)?;
+            return Ok(Some(contents));
+        }
+    }
+    Ok(None)
+}
+
 /// Unpacks an archive into `dest` (created if missing). Every entry must be
 /// a regular file or a directory at a relative path without `..`;
 /// otherwise nothing more is written and the error names the entry.
@@ -391,6 +406,16 @@ mod tests {
         let err = unpack(&bytes, out.path()).unwrap_err();
         assert!(err.to_string().contains("is not a regular file or a directory"), "{err}");
         assert!(!out.path().join("evil").exists());
+    }
+
+    #[test]
+    fn read_file_finds_one_file_without_unpacking() {
+        let bytes = pack(package(FILES).path()).unwrap();
+        assert_eq!(read_file(&bytes, "src/a/b.trc").unwrap().as_deref(), Some(&b"nested"[..]));
+        assert_eq!(read_file(&bytes, "torc.toml").unwrap().as_deref(), Some(FILES[0].1.as_bytes()));
+        assert_eq!(read_file(&bytes, "src/a/").unwrap(), None, "a directory is not a file");
+        assert_eq!(read_file(&bytes, "missing.toml").unwrap(), None);
+        assert!(read_file(b"not gzip at all", "torc.toml").is_err());
     }
 
     #[test]
