@@ -99,7 +99,10 @@ fn port(name: &str, ty: Ty, contract: String) -> PortSpec {
 fn check(inputs: Vec<PortSpec>, outputs: Vec<PortSpec>) -> Interface {
     let spec = InterfaceSpec { inputs, outputs, ..InterfaceSpec::default() };
     Interface::check(&spec).unwrap_or_else(|errors| {
-        panic!("generated interface does not check: {}", errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))
+        panic!(
+            "generated interface does not check: {}",
+            errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+        )
     })
 }
 
@@ -144,7 +147,8 @@ fn generate(n: usize, seed: u64) -> Vec<Pair> {
     let mut pairs = Vec::with_capacity(n);
     while pairs.len() < n {
         let ty = *rng.pick(&[Ty::F32, Ty::F64, Ty::I32]);
-        let lo_contract = if ty.is_float() { "finite(value) && value <= 0.0".to_owned() } else { "value <= 0".to_owned() };
+        let lo_contract =
+            if ty.is_float() { "finite(value) && value <= 0.0".to_owned() } else { "value <= 0".to_owned() };
         let other = || port("x", ty, format!("in_range({}, {})", ty.lit(-40), ty.lit(40)));
         let lo = || port("lo", ty, lo_contract.clone());
         let pair = match rng.below(4) {

@@ -48,9 +48,7 @@ impl Value {
         match (self, other) {
             (Value::F32(a), Value::F32(b)) => (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits(),
             (Value::F64(a), Value::F64(b)) => (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits(),
-            (Value::Int { .. }, Value::Int { .. }) => {
-                self.ty() == other.ty() && int_bits(self) == int_bits(other)
-            }
+            (Value::Int { .. }, Value::Int { .. }) => self.ty() == other.ty() && int_bits(self) == int_bits(other),
             (Value::Bool(a), Value::Bool(b)) => a == b,
             _ => false,
         }

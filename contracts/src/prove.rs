@@ -29,7 +29,8 @@ use crate::term::{Term, Value};
 use serde::Serialize;
 use std::fmt;
 use std::time::Instant;
-use z3::SatResult;
+use z3::ast::Bool;
+use z3::{SatResult, Solver};
 
 /// Limits for one solver call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,63 +147,59 @@ fn solve(terms: &[Term], options: &Options) -> Result<Option<Counterexample>, St
         .map(|t| smt::encode_bool(t, &mut vars))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("cannot encode the query for Z3: {e}"))?;
-    let started = Instant::now();
     let limit = options.timeout_ms;
-    let timed_out = |reason: &str| {
-        limit > 0
-            && (reason.contains("timeout")
-                || reason.contains("canceled")
-                || started.elapsed().as_millis() >= u128::from(limit))
-    };
-    let engine = smt::Engine::for_terms(terms);
-    let mut reason = match run(&smt::new_solver(engine, limit), &encoded, &vars)? {
+    let started = Instant::now();
+    let solver = smt::new_solver(smt::Engine::for_terms(terms));
+    let reason = match run(&solver, limit, &encoded, &vars)? {
         Answer::Known(answer) => return Ok(answer),
+        Answer::TimedOut(reason) => return Err(timed_out(&reason, limit)),
         Answer::Unknown(reason) => reason,
     };
-    if !timed_out(&reason) {
-        // The pipeline gave up for another reason: ask Z3's general
-        // solver, in the time that is left.
-        let left = if limit == 0 {
-            0
-        } else {
-            let spent = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-            limit.saturating_sub(spent).max(1)
-        };
-        let general = z3::Solver::new();
-        if left > 0 {
-            let mut params = z3::Params::new();
-            params.set_u32("timeout", left);
-            general.set_params(&params);
-        }
-        reason = match run(&general, &encoded, &vars)? {
-            Answer::Known(answer) => return Ok(answer),
-            Answer::Unknown(general_reason) => format!("{reason}; then {general_reason}"),
-        };
-    }
-    if timed_out(&reason) {
-        Err(format!("Z3 gave up ({reason}): timeout after {limit} ms"))
+    // The pipeline gave up for another reason: ask Z3's general solver, in
+    // the time that is left.
+    let left = if limit == 0 {
+        0
     } else {
-        Err(format!("Z3 gave up: {reason}"))
+        let spent = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+        limit.saturating_sub(spent).max(1)
+    };
+    match run(&Solver::new(), left, &encoded, &vars)? {
+        Answer::Known(answer) => Ok(answer),
+        Answer::TimedOut(general) => Err(timed_out(&format!("{reason}; then {general}"), limit)),
+        Answer::Unknown(general) => Err(format!("Z3 gave up: {reason}; then {general}")),
     }
+}
+
+fn timed_out(reason: &str, limit: u32) -> String {
+    format!("Z3 gave up ({reason}): timeout after {limit} ms")
 }
 
 enum Answer {
     Known(Option<Counterexample>),
+    TimedOut(String),
     Unknown(String),
 }
 
-fn run(solver: &z3::Solver, encoded: &[z3::ast::Bool], vars: &Vars) -> Result<Answer, String> {
+fn run(solver: &Solver, timeout_ms: u32, encoded: &[Bool], vars: &Vars) -> Result<Answer, String> {
     for e in encoded {
         solver.assert(e);
     }
-    Ok(match solver.check() {
+    let (result, interrupted) = smt::check_within(solver, timeout_ms);
+    Ok(match result {
         SatResult::Unsat => Answer::Known(None),
         SatResult::Sat => {
             let model = solver.get_model().ok_or("Z3 answered sat but gave no model")?;
             let assignments = smt::assignment(&model, vars)?;
             Answer::Known(Some(Counterexample { assignments }))
         }
-        SatResult::Unknown => Answer::Unknown(solver.get_reason_unknown().unwrap_or_else(|| "no reason given".to_owned())),
+        SatResult::Unknown => {
+            let reason = solver.get_reason_unknown().unwrap_or_else(|| "no reason given".to_owned());
+            if interrupted {
+                Answer::TimedOut(reason)
+            } else {
+                Answer::Unknown(reason)
+            }
+        }
     })
 }
 

@@ -23,9 +23,10 @@
 
 use crate::term::{ArithOp, CmpOp, FloatWidth, Scalar, Term, Value};
 use std::collections::BTreeMap;
-use z3::ast::{Ast, Bool, Dynamic, Float, BV};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
-use z3::{Context, Model, Params, SatResult, Solver, Sort, Tactic};
+use z3::ast::{Ast, Bool, Dynamic, Float, BV};
+use z3::{Context, Model, SatResult, Solver, Sort, Tactic};
 
 /// Why a term cannot be encoded: it is not well typed, or one name stands
 /// for variables of two types.
@@ -441,9 +442,9 @@ fn multiplies(term: &Term) -> bool {
 /// setting up for each such query; this pipeline (simplify, propagate
 /// values, solve equations, floats to bit-vectors, then `engine`) answers
 /// most of them in one to a few ms, many while simplifying. A goal it
-/// cannot finish makes `check` answer unknown, with a reason.
-/// `timeout_ms` 0 means no limit.
-pub fn new_solver(engine: Engine, timeout_ms: u32) -> Solver {
+/// cannot finish makes `check` answer unknown, with a reason. It has no
+/// time limit of its own: see [`check_within`].
+pub fn new_solver(engine: Engine) -> Solver {
     let tactics: &[&str] = match engine {
         Engine::Smt => &["simplify", "propagate-values", "solve-eqs", "fpa2bv", "smt"],
         Engine::Sat => &["simplify", "propagate-values", "solve-eqs", "fpa2bv", "simplify", "bit-blast", "sat"],
@@ -452,16 +453,46 @@ pub fn new_solver(engine: Engine, timeout_ms: u32) -> Solver {
     for name in &tactics[1..] {
         tactic = tactic.and_then(&Tactic::new(name));
     }
-    if timeout_ms > 0 {
-        tactic = tactic.try_for(Duration::from_millis(u64::from(timeout_ms)));
+    tactic.solver()
+}
+
+/// `solver.check()`, interrupted after `timeout_ms` (0: never); true when
+/// it was interrupted. Z3 4.8's own timers (the `timeout` parameter,
+/// `try_for`) share a thread pool that can deadlock when a timer fires
+/// while other threads use theirs, so the limit is kept here instead: a
+/// watchdog thread interrupts this thread's context (`Z3_interrupt`, meant
+/// to be called from another thread; it cancels only the check under way).
+/// An interruption that lands before Z3 has started listening is lost, so
+/// the watchdog repeats it every few ms until the check returns.
+pub fn check_within(solver: &Solver, timeout_ms: u32) -> (SatResult, bool) {
+    if timeout_ms == 0 {
+        return (solver.check(), false);
     }
-    let solver = tactic.solver();
-    if timeout_ms > 0 {
-        let mut params = Params::new();
-        params.set_u32("timeout", timeout_ms);
-        solver.set_params(&params);
-    }
-    solver
+    const REPEAT: Duration = Duration::from_millis(5);
+    let handle = solver.get_context().handle();
+    let finished = Mutex::new(false);
+    let wake = Condvar::new();
+    let wait = |limit: Duration| {
+        let done = finished.lock().unwrap_or_else(|e| e.into_inner());
+        *wake.wait_timeout_while(done, limit, |done| !*done).unwrap_or_else(|e| e.into_inner()).0
+    };
+    std::thread::scope(|scope| {
+        let watchdog = scope.spawn(|| {
+            let mut interrupted = false;
+            let mut limit = Duration::from_millis(u64::from(timeout_ms));
+            while !wait(limit) {
+                handle.interrupt();
+                interrupted = true;
+                limit = REPEAT;
+            }
+            interrupted
+        });
+        let result = solver.check();
+        *finished.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        wake.notify_one();
+        let interrupted = watchdog.join().unwrap_or(false);
+        (result, interrupted && result == SatResult::Unknown)
+    })
 }
 
 /// Z3's value of `term` when each variable has the value `assignment`
@@ -470,7 +501,7 @@ pub fn new_solver(engine: Engine, timeout_ms: u32) -> Solver {
 /// constant is pinned to the term, the query is solved with
 /// [`new_solver`], and that constant read from the model.
 pub fn evaluate(term: &Term, assignment: &[(String, Value)]) -> Result<Value, String> {
-    evaluate_in(&new_solver(Engine::for_terms(std::slice::from_ref(term)), 0), term, assignment)
+    evaluate_in(&new_solver(Engine::for_terms(std::slice::from_ref(term))), term, assignment)
 }
 
 /// [`evaluate`] with a solver of the caller's choice: with a pipeline that

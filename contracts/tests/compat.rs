@@ -62,10 +62,7 @@ fn nan_separates_contracts_that_agree_over_the_reals() {
     assert!(f32_of(&cx, "v").is_nan(), "{cx}");
 
     // Output from the second to the first: NaN no longer produced, stronger: minor.
-    assert_eq!(
-        compare_port(&one_output(NOT_OUTSIDE_UNIT), &one_output(OPEN_UNIT), "y", &opts()),
-        Verdict::Compatible
-    );
+    assert_eq!(compare_port(&one_output(NOT_OUTSIDE_UNIT), &one_output(OPEN_UNIT), "y", &opts()), Verdict::Compatible);
     // From the first to the second: may now produce NaN: breaking, at NaN.
     let cx = breaking(compare_port(&one_output(OPEN_UNIT), &one_output(NOT_OUTSIDE_UNIT), "y", &opts()));
     assert!(f32_of(&cx, "y").is_nan(), "{cx}");
@@ -128,7 +125,10 @@ fn widened_input_is_compatible_and_narrowed_input_breaks() {
 #[test]
 fn input_equivalence_is_judged_where_the_other_inputs_hold() {
     let ports = |w: &str| {
-        checked(&[("lo", "Float<32>", "finite"), ("v", "Float<32>", "lo <= value && value <= 1.0"), ("w", "Float<32>", w)], &[])
+        checked(
+            &[("lo", "Float<32>", "finite"), ("v", "Float<32>", "lo <= value && value <= 1.0"), ("w", "Float<32>", w)],
+            &[],
+        )
     };
     let old = ports("value >= lo");
     // `w >= lo` already excludes NaN.
@@ -167,7 +167,8 @@ fn record_ports_and_integers() {
     // `lo < hi` and `hi - lo > 0` differ under wrapping: lo = -2^31, hi = 1
     // has hi - lo overflow to a negative number.
     let cx = breaking(compare_port(&old, &iface("value.hi - value.lo > 0", "value >= 1"), "r", &opts()));
-    let (Some(Value::Int { value: lo, .. }), Some(Value::Int { value: hi, .. })) = (cx.get("r.lo"), cx.get("r.hi")) else {
+    let (Some(Value::Int { value: lo, .. }), Some(Value::Int { value: hi, .. })) = (cx.get("r.lo"), cx.get("r.hi"))
+    else {
         panic!("{cx}")
     };
     let (lo, hi) = (lo as u32 as i32, hi as u32 as i32);
@@ -317,6 +318,9 @@ fn torc_pid_release_check_is_fast() {
     // The reverse drops the `state` strengthening: breaking.
     let started = Instant::now();
     let cx = breaking(compare_port(&new, &old, "state", &opts()));
-    println!("torc-pid 1.1.0 -> 1.0.3, port `state`: Breaking({cx}) in {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "torc-pid 1.1.0 -> 1.0.3, port `state`: Breaking({cx}) in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
     assert!(!f32_of(&cx, "state.prev_measurement").is_finite(), "{cx}");
 }

@@ -185,8 +185,8 @@ proptest! {
 #[test]
 fn float_operations_agree_on_every_pair_of_special_values() {
     let values = [0.0f32, -0.0, 1.0, -1.5, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, f32::from_bits(1), f32::MAX];
-    let ops: [(&str, fn(Term, Term) -> Term); 6] =
-        [("min", min), ("max", max), ("+", add), ("-", sub), ("*", mul), ("/", div)];
+    type Op = fn(Term, Term) -> Term;
+    let ops: [(&str, Op); 6] = [("min", min), ("max", max), ("+", add), ("-", sub), ("*", mul), ("/", div)];
     for (name, op) in ops {
         for a in values {
             for b in values {
@@ -198,7 +198,10 @@ fn float_operations_agree_on_every_pair_of_special_values() {
                 assert!(native.identical(&folded), "{a:?} {name} {b:?}: native {native}, Z3 (folded) {folded}");
                 if matches!(name, "min" | "max") {
                     let blasted = smt::evaluate_in(&bit_blasting_solver(), &term, &at).unwrap();
-                    assert!(native.identical(&blasted), "{a:?} {name} {b:?}: native {native}, Z3 (bit-blasted) {blasted}");
+                    assert!(
+                        native.identical(&blasted),
+                        "{a:?} {name} {b:?}: native {native}, Z3 (bit-blasted) {blasted}"
+                    );
                 }
             }
         }

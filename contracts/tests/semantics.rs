@@ -217,13 +217,15 @@ fn integer_and_bool_values_round_trip_through_z3_models() {
 fn z3_witnesses_are_exact() {
     let v = x32("v");
     let options = Options::default();
-    let Satisfiable::Yes(w) = satisfiable(&[eq(v.clone(), f(0.0)), lt(div(f(1.0), v.clone()), f(0.0))], &options) else {
+    let Satisfiable::Yes(w) = satisfiable(&[eq(v.clone(), f(0.0)), lt(div(f(1.0), v.clone()), f(0.0))], &options)
+    else {
         panic!("-0.0 satisfies it")
     };
     assert_eq!(w.get("v").map(bits32), Some((-0.0f32).to_bits()));
     let Satisfiable::Yes(w) = satisfiable(&[not(eq(v.clone(), v.clone()))], &options) else { panic!("NaN does") };
     assert!(matches!(w.get("v"), Some(Value::F32(x)) if x.is_nan()));
-    let Satisfiable::Yes(w) = satisfiable(&[gt(v.clone(), f(0.0)), lt(v.clone(), f(f32::MIN_POSITIVE))], &options) else {
+    let Satisfiable::Yes(w) = satisfiable(&[gt(v.clone(), f(0.0)), lt(v.clone(), f(f32::MIN_POSITIVE))], &options)
+    else {
         panic!("subnormals do")
     };
     assert!(matches!(w.get("v"), Some(Value::F32(x)) if x > 0.0 && x < f32::MIN_POSITIVE));
@@ -268,12 +270,44 @@ fn counterexamples_name_every_variable_sorted() {
 
 #[test]
 fn a_timeout_is_unknown_and_says_so() {
-    // Associativity of Float<64> multiplication (false, but hard for a 1 ms budget).
-    let (x, y, z) = (var("x", F64), var("y", F64), var("z", F64));
-    let finite_all = and([finite(x.clone()), finite(y.clone()), finite(z.clone())]);
-    let goal = eq(mul(mul(x.clone(), y.clone()), z.clone()), mul(x, mul(y, z)));
-    match prove(&[finite_all], &goal, &Options { timeout_ms: 1 }) {
+    // Associativity of Float<64> multiplication over four finite values:
+    // false, but six 64-bit multipliers take far more than 1 ms to bit-blast.
+    let [x, y, z, w] = ["x", "y", "z", "w"].map(|n| var(n, F64));
+    let finite_all = and([finite(x.clone()), finite(y.clone()), finite(z.clone()), finite(w.clone())]);
+    let left = mul(mul(mul(x.clone(), y.clone()), z.clone()), w.clone());
+    let goal = eq(left, mul(x, mul(y, mul(z, w))));
+    match prove(std::slice::from_ref(&finite_all), &goal, &Options { timeout_ms: 1 }) {
         Outcome::Unknown(reason) => assert!(reason.contains("timeout after 1 ms"), "{reason}"),
         other => panic!("expected a timeout, got {other:?}"),
     }
+    // The interruption ends with that query: the next one on this thread is answered.
+    assert_eq!(prove(&[finite_all], &Term::Bool(true), &Options { timeout_ms: 1_000 }), Outcome::Valid);
+    assert!(matches!(prove(&[], &gt(x32("v"), f(0.0)), &Options::default()), Outcome::Invalid(_)));
+}
+
+/// Timeouts firing on many threads at once (Z3 4.8's own timers can
+/// deadlock there; ours must not).
+#[test]
+fn timeouts_on_many_threads_do_not_hang() {
+    std::thread::scope(|scope| {
+        for t in 0..6 {
+            scope.spawn(move || {
+                for i in 0..8 {
+                    let (x, y, z) = (var("x", F64), var("y", F64), var("z", F64));
+                    let finite_all = and([finite(x.clone()), finite(y.clone()), finite(z.clone())]);
+                    let goal = eq(mul(mul(x.clone(), y.clone()), z.clone()), mul(x, mul(y, z)));
+                    let timeout_ms = 1 + ((t * 8 + i) % 5) as u32;
+                    let outcome = prove(&[finite_all], &goal, &Options { timeout_ms });
+                    // Z3 may finish before the interruption lands; it must not hang or err.
+                    let answered = matches!(&outcome, Outcome::Unknown(r) if r.contains("timeout"))
+                        || matches!(&outcome, Outcome::Invalid(_));
+                    assert!(answered, "{outcome:?}");
+                    assert!(matches!(
+                        prove(&[], &gt(x32("v"), f(0.0)), &Options { timeout_ms: 5_000 }),
+                        Outcome::Invalid(_)
+                    ));
+                }
+            });
+        }
+    });
 }

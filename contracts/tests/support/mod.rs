@@ -139,10 +139,7 @@ pub fn record(name: &str, direction: Direction, ty: &str, fields: &[(&str, Scala
     Port {
         name: name.to_owned(),
         direction,
-        ty: PortType::Record {
-            name: ty.to_owned(),
-            fields: fields.iter().map(|(f, s)| (f.to_string(), *s)).collect(),
-        },
+        ty: PortType::Record { name: ty.to_owned(), fields: fields.iter().map(|(f, s)| (f.to_string(), *s)).collect() },
         contract_text: format!("{contract:?}"),
         contract,
         default: None,
@@ -169,9 +166,9 @@ pub fn special_f32() -> Vec<f32> {
         f32::MIN,
         f32::MIN_POSITIVE,
         -f32::MIN_POSITIVE,
-        f32::from_bits(1),                   // smallest subnormal
-        -f32::from_bits(1),                  // its negative
-        f32::from_bits(0x007f_ffff),         // largest subnormal
+        f32::from_bits(1),           // smallest subnormal
+        -f32::from_bits(1),          // its negative
+        f32::from_bits(0x007f_ffff), // largest subnormal
         f32::EPSILON,
         1.0 + f32::EPSILON,
         0.1,
