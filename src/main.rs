@@ -30,6 +30,10 @@ enum Command {
     Init(cli::package::InitArgs),
     /// Add a dependency to the manifest.
     Add(cli::package::AddArgs),
+    /// Compile the module's graph.toml to target/torc/<module>.trc.
+    Build(cli::graph::BuildArgs),
+    /// Inspect compiled graph modules (.trc).
+    Graph(cli::graph::GraphArgs),
     /// Compare two releases with the contract-aware semver gate.
     Diff(cli::gate::DiffArgs),
     /// Say which version the package's changes need next, against its registry.
@@ -48,6 +52,8 @@ fn main() -> ExitCode {
         Command::Yank(args) => cli::registry::yank(&args),
         Command::Init(args) => cli::package::init(&args),
         Command::Add(args) => cli::package::add(&args),
+        Command::Build(args) => cli::graph::build(&args),
+        Command::Graph(args) => cli::graph::graph(&args),
         Command::Diff(args) => cli::gate::diff(&args),
         Command::Bump(args) => cli::gate::bump(&args),
     }

@@ -8,6 +8,7 @@
 //! manifests and registry indexes, builds the solver's index, and maps the
 //! answer back to packages.
 
+pub mod analysis;
 pub mod boundaries;
 pub mod edit;
 pub mod error;

@@ -173,6 +173,22 @@ pub struct ModuleDetails {
     /// `[[module.connections]]`: how this module wires its dependencies'
     /// ports to each other and to its own ports.
     pub connections: Vec<Connection>,
+    /// `[[module.waivers]]`: proof obligations accepted without a proof,
+    /// by id, with who approved it and why.
+    pub waivers: Vec<Waiver>,
+}
+
+/// `{ id = "3f2a...", justification = "...", approved-by = "..." }` in
+/// `[[module.waivers]]`: obligation `id` is accepted unproved. A waived
+/// obligation is not verified (coverage does not count it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waiver {
+    /// The obligation's id (16 hex digits of the BLAKE3 of its formula).
+    pub id: String,
+    pub justification: String,
+    pub approved_by: String,
+    /// 1-based line of the waiver's table in the manifest.
+    pub line: usize,
 }
 
 /// One wire: `{ from = "torc-pid.output", to = "torc-hal.duty" }`, or a

@@ -1,6 +1,7 @@
 //! `torc verify` and the contract part of `torc tree`: a resolved tree's
 //! manifests, fetched from the registries, and its boundary obligations.
 
+use crate::analysis::{self, GraphReport};
 use crate::boundaries::{self, BoundaryReport, TreeManifests};
 use crate::error::{Error, Location, Result};
 use crate::manifest;
@@ -11,6 +12,7 @@ use crate::resolve::{Resolved, Unlock};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use torc_contracts::prove::Options;
+use torc_graph::platform::{budget_report, BudgetReport, PlatformModel, Verdict as PlatformVerdict};
 
 /// The manifests of every resolved package, read from the archives their
 /// registries hold (each archive checked against its BLAKE3 on read).
@@ -68,4 +70,57 @@ pub fn verify(
     let manifests = TreeManifests { root: &project.manifest, packages: &packages };
     let boundaries = boundaries::check(&locked.resolved, &manifests, options)?;
     Ok(Verified { locked, boundaries })
+}
+
+/// Everything `torc verify` checks.
+#[derive(Clone, Debug)]
+pub struct Verification {
+    pub locked: Locked,
+    pub boundaries: BoundaryReport,
+    pub graphs: GraphReport,
+    /// The tree against the platform, when one was given.
+    pub platform: Option<BudgetReport>,
+}
+
+impl Verification {
+    /// Whether a CI job should pass: every boundary and graph obligation
+    /// proved (or waived), every declared bound confirmed, and the
+    /// platform's budgets met.
+    pub fn ok(&self) -> bool {
+        self.boundaries.first_failure().is_none()
+            && self.graphs.ok()
+            && self.platform.as_ref().is_none_or(|p| p.verdict() == PlatformVerdict::Fits)
+    }
+}
+
+/// [`verify`], plus each module's graph (obligations, bounds) and, with
+/// `platform` (a platform package's directory or manifest, or the name of
+/// a platform in the registries), the tree's budgets on that target.
+pub fn verify_all(
+    project: &Project,
+    registries: &Registries,
+    unlock: &Unlock,
+    locked: bool,
+    options: &Options,
+    platform: Option<&str>,
+) -> Result<Verification> {
+    let locked = lock(project, registries, unlock, locked)?;
+    let packages = package_manifests(&locked.resolved, registries)?;
+    let manifests = TreeManifests { root: &project.manifest, packages: &packages };
+    let boundaries = boundaries::check(&locked.resolved, &manifests, options)?;
+    let graphs =
+        analysis::check_graphs(&project.manifest, &project.dir, &locked.resolved, &packages, registries, options)?;
+    let platform = match platform {
+        Some(reference) => {
+            let model = platform_model(reference, registries)?;
+            Some(budget_report(&graphs.bounds, &graphs.float_widths, &model))
+        }
+        None => None,
+    };
+    Ok(Verification { locked, boundaries, graphs, platform })
+}
+
+/// The platform model `reference` names (pending: the platform manifest's budgets).
+pub fn platform_model(reference: &str, _registries: &Registries) -> Result<PlatformModel> {
+    Err(Error::input(Location::new("<command line>", 1, 1, "--platform"), format!("{reference}: platform budgets are not read yet")))
 }

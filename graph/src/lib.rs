@@ -2,9 +2,21 @@
 //!
 //! - [`model`]: the graph in memory (nodes with an operation, typed ports
 //!   and costs; edges; calls into dependency modules).
-//! - `source`: `graph.toml`, the form people write.
-//! - `trc`: the canonical binary `.trc` and the module hash.
-//! - `bounds`: resource bounds as a lattice, aggregated over call paths.
-//! - `platform`: platform models and budget reports.
+//! - [`source`]: `graph.toml`, the form people write; [`validate`]: what
+//!   makes a graph well formed.
+//! - [`trc`]: the canonical binary `.trc` and the module hash.
+//! - [`error`]: [`GraphError`] (located in `graph.toml`) and [`DecodeError`].
+//! - [`bounds`]: resource bounds as a lattice, aggregated over call paths.
+//! - [`platform`]: platform models and budget reports.
+//! - [`obligations`]: proof obligations from a graph, their discharge and waivers.
 
+pub mod bounds;
+pub mod error;
 pub mod model;
+pub mod obligations;
+pub mod platform;
+pub mod source;
+pub mod trc;
+pub mod validate;
+
+pub use error::{DecodeError, GraphError};

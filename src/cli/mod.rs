@@ -1,6 +1,7 @@
 //! The `torc` subcommands.
 
 pub mod gate;
+pub mod graph;
 pub mod package;
 pub mod registry;
 pub mod report;

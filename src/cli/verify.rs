@@ -1,25 +1,47 @@
-//! `torc verify`: resolve the project and prove every contract at its
-//! module boundaries.
+//! `torc verify`: resolve the project, prove the contracts at its module
+//! boundaries and the obligations of every module's graph, aggregate the
+//! resource bounds, and check them against a platform model.
+//!
+//! Exit status: 0 when everything is proved (or waived) and fits, 6 when
+//! something is not (a failed or undecided obligation, a declared bound the
+//! graph exceeds or cannot confirm, a platform budget exceeded or not
+//! confirmed); the usual codes for bad input and resolution failures.
 
 use super::report;
-use super::solve::Format;
-use clap::Args;
-use serde::Serialize;
+use clap::{Args, ValueEnum};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use torc_engine::boundaries::{BoundaryReport, Obligation, Status};
+use torc_engine::analysis::GraphReport;
+use torc_engine::boundaries::{BoundaryReport, Status};
 use torc_engine::project::Project;
 use torc_engine::registry::Registries;
 use torc_engine::resolve::Unlock;
-use torc_engine::verify;
+use torc_engine::verify::{self, Verification};
+use torc_graph::bounds::DeclaredCheck;
+use torc_graph::obligations::Status as ObligationStatus;
+use torc_graph::platform::Verdict;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    Text,
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools (waivers become suppressions).
+    Sarif,
+}
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The project: its manifest, or the directory holding it.
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Check the tree's bounds against this platform model: a platform
+    /// package's directory or manifest, or NAME[@VERSION] in the registries.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub platform: Option<String>,
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
+    pub format: VerifyFormat,
     /// Fail (exit 4) instead of changing torc.lock.
     #[arg(long)]
     pub locked: bool,
@@ -28,78 +50,272 @@ pub struct VerifyArgs {
     pub timeout: u32,
 }
 
-#[derive(Serialize)]
-struct VerifyJson<'a> {
-    /// `true` when every obligation was proved.
-    verified: bool,
-    proved: usize,
-    failed: usize,
-    unknown: usize,
-    obligations: &'a [Obligation],
-}
-
 pub fn verify(args: &VerifyArgs) -> ExitCode {
     let run = || {
         let project = Project::open(args.manifest_path.as_deref())?;
         let registries = Registries::load()?;
         let options = torc_contracts::prove::Options { timeout_ms: args.timeout };
-        verify::verify(&project, &registries, &Unlock::Nothing, args.locked, &options)
+        let verification =
+            verify::verify_all(&project, &registries, &Unlock::Nothing, args.locked, &options, args.platform.as_deref())?;
+        Ok::<_, torc_engine::Error>((project, verification))
     };
-    let verified = match run() {
-        Ok(verified) => verified,
+    let (project, verification) = match run() {
+        Ok(done) => done,
         Err(e) => return report::fail(&e),
     };
-    let boundaries = &verified.boundaries;
-    let count = |status| boundaries.obligations.iter().filter(|o| o.status == status).count();
-    let ok = boundaries.first_failure().is_none();
     match args.format {
-        Format::Json => {
-            let json = VerifyJson {
-                verified: ok,
-                proved: count(Status::Proved),
-                failed: count(Status::Failed),
-                unknown: count(Status::Unknown),
-                obligations: &boundaries.obligations,
-            };
-            println!("{}", serde_json::to_string_pretty(&json).expect("the report serialises"));
+        VerifyFormat::Text => print!("{}", render(&project, &verification)),
+        VerifyFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&to_json(&project, &verification)).expect("serialises"))
         }
-        Format::Text => print!("{}", render(boundaries, verified.locked.resolved.packages.len())),
+        VerifyFormat::Sarif => {
+            println!("{}", serde_json::to_string_pretty(&to_sarif(&project, &verification)).expect("serialises"))
+        }
     }
-    if ok {
+    if verification.ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(report::UNVERIFIED)
     }
 }
 
-fn render(report: &BoundaryReport, packages: usize) -> String {
+/// Proved and total over boundary and graph obligations together: the
+/// design's `verification-coverage`.
+fn coverage(v: &Verification) -> (usize, usize, f64) {
+    let proved = v.boundaries.proved() + v.graphs.count(|s| matches!(s, ObligationStatus::Proved));
+    let total = v.boundaries.obligations.len() + v.graphs.obligations().count();
+    let percent = if total == 0 { 100.0 } else { proved as f64 * 100.0 / total as f64 };
+    (proved, total, percent)
+}
+
+fn render(project: &Project, v: &Verification) -> String {
     let mut out = String::new();
+    let root = format!("{} v{}", project.manifest.name, project.manifest.version);
+    let _ = writeln!(out, "Verifying {root} ({} packages in its tree)\n", v.locked.resolved.packages.len());
+    render_boundaries(&mut out, &v.boundaries);
+    render_graphs(&mut out, &v.graphs);
+
+    let (proved, total, percent) = coverage(v);
+    let waived = v.graphs.count(|s| matches!(s, ObligationStatus::Waived { .. }));
+    let failed = v.boundaries.obligations.iter().filter(|o| o.status == Status::Failed).count()
+        + v.graphs.count(|s| matches!(s, ObligationStatus::Failed { .. }));
+    let unknown = v.boundaries.obligations.iter().filter(|o| o.status == Status::Unknown).count()
+        + v.graphs.count(|s| matches!(s, ObligationStatus::Unknown { .. }));
+    let _ = writeln!(
+        out,
+        "Coverage: {percent:.1}% verified ({proved} of {total} obligations proved; {waived} waived, {failed} failed, {unknown} unknown)\n"
+    );
+
+    let b = &v.graphs.bounds;
+    let effects = if b.effects.is_empty() { "pure".to_owned() } else { b.effects.iter().cloned().collect::<Vec<_>>().join(", ") };
+    let _ = writeln!(
+        out,
+        "Bounds of {root} with its tree: stack {}, heap {}, wcet {}, effects {effects}{}",
+        b.stack.display_in("bytes"),
+        b.heap.display_in("bytes"),
+        b.wcet.display_in("cycles"),
+        if b.effects_known { "" } else { " (at least)" }
+    );
+    if !b.stack_path.is_empty() {
+        let _ = writeln!(out, "  worst stack path: {}", b.stack_path.join(" -> "));
+    }
+    if let Some(platform) = &v.platform {
+        let _ = writeln!(out, "\n{platform}");
+    }
+    out.push('\n');
+    out.push_str(if v.ok() { "Verified.\n" } else { "NOT verified: see the failures above.\n" });
+    out
+}
+
+fn render_boundaries(out: &mut String, report: &BoundaryReport) {
+    let total = report.obligations.len();
+    if total == 0 {
+        out.push_str("Boundaries: no module in the tree declares connections.\n\n");
+        return;
+    }
+    let _ = writeln!(out, "Boundaries: {} of {total} wires proved", report.proved());
     let mut module = "";
     for o in &report.obligations {
         if o.module != module {
             module = &o.module;
-            out.push_str(&format!("{module}\n"));
+            let _ = writeln!(out, "  {module}");
         }
         let status = match o.status {
             Status::Proved => "proved ",
             Status::Failed => "FAILED ",
             Status::Unknown => "UNKNOWN",
         };
-        out.push_str(&format!("  {status} {} -> {}\n", o.from, o.to));
+        let _ = writeln!(out, "    {status} {} -> {}", o.from, o.to);
         if let Some(message) = &o.message {
-            out.push_str(&format!("          {message}\n"));
+            let _ = writeln!(out, "            {message}");
         }
     }
-    let total = report.obligations.len();
-    let proved = report.proved();
-    if total == 0 {
-        out.push_str(&format!(
-            "No module in the tree ({packages} packages) declares connections: no boundary obligations to prove.\n"
-        ));
-    } else if proved == total {
-        out.push_str(&format!("All {total} boundary obligations proved.\n"));
-    } else {
-        out.push_str(&format!("{} of {total} boundary obligations not proved.\n", total - proved));
+    out.push('\n');
+}
+
+fn render_graphs(out: &mut String, graphs: &GraphReport) {
+    if graphs.modules.is_empty() {
+        out.push_str("Graphs: no module in the tree has a graph.toml.\n");
     }
-    out
+    for m in &graphs.modules {
+        let _ = writeln!(out, "Graph of {} ({}, blake3 {})", m.module, m.graph_file, &m.graph_hash[..16]);
+        for o in &m.obligations {
+            let (status, detail) = match &o.status {
+                ObligationStatus::Proved => ("proved ", None),
+                ObligationStatus::Failed { counterexample } => ("FAILED ", Some(format!("counterexample: {counterexample}"))),
+                ObligationStatus::Unknown { reason } => ("UNKNOWN", Some(reason.clone())),
+                ObligationStatus::Waived { justification, approved_by } => {
+                    ("waived ", Some(format!("{justification} (approved by {approved_by})")))
+                }
+            };
+            let _ = writeln!(out, "  {status} {}  {}  ({})", o.id, o.description, o.location);
+            if let Some(detail) = detail {
+                let _ = writeln!(out, "            {detail}");
+            }
+        }
+        for d in &m.declared {
+            match &d.check {
+                DeclaredCheck::Holds => {}
+                DeclaredCheck::Exceeds(message) => {
+                    let _ = writeln!(out, "  EXCEEDS {message}");
+                }
+                DeclaredCheck::Unknown(message) => {
+                    let _ = writeln!(out, "  UNKNOWN {message}");
+                }
+            }
+        }
+        for w in &m.unused_waivers {
+            let _ = writeln!(out, "  note: waiver {w}");
+        }
+    }
+    if !graphs.without_graph.is_empty() {
+        let _ = writeln!(
+            out,
+            "No graph (bounds taken as declared, no graph obligations): {}",
+            graphs.without_graph.join(", ")
+        );
+    }
+    out.push('\n');
+}
+
+fn to_json(project: &Project, v: &Verification) -> Value {
+    let (proved, total, percent) = coverage(v);
+    json!({
+        "package": project.manifest.name,
+        "version": project.manifest.version.to_string(),
+        "verified": v.ok(),
+        "coverage": { "percent": percent, "proved": proved, "total": total },
+        "boundaries": v.boundaries.obligations,
+        "graphs": v.graphs,
+        "platform": v.platform,
+    })
+}
+
+/// SARIF 2.1.0: one result per problem (failed or undecided obligations,
+/// bounds exceeded or unconfirmed, budgets not met); a waived obligation
+/// is a result with an accepted suppression.
+fn to_sarif(project: &Project, v: &Verification) -> Value {
+    let manifest_uri = project.manifest.file.display().to_string();
+    let location = |uri: &str, line: usize| {
+        json!([{ "physicalLocation": { "artifactLocation": { "uri": uri }, "region": { "startLine": line.max(1) } } }])
+    };
+    let mut results = Vec::new();
+    for o in &v.boundaries.obligations {
+        if o.status == Status::Proved {
+            continue;
+        }
+        results.push(json!({
+            "ruleId": "torc/boundary-contract",
+            "level": "error",
+            "message": { "text": format!("{}: {} -> {}: {}", o.module, o.from, o.to, o.message.clone().unwrap_or_default()) },
+            "locations": location(&manifest_uri, o.line),
+        }));
+    }
+    for m in &v.graphs.modules {
+        for o in &m.obligations {
+            let (file, line) = match o.location.rsplit_once(':') {
+                Some((file, line)) => (file.to_owned(), line.parse().unwrap_or(1)),
+                None => (o.location.clone(), 1),
+            };
+            let mut result = json!({
+                "ruleId": "torc/graph-obligation",
+                "level": "error",
+                "message": { "text": format!("{}: {} [{}]", m.module, o.description, o.id) },
+                "locations": location(&file, line),
+                "partialFingerprints": { "torcObligation/v1": o.id },
+            });
+            match &o.status {
+                ObligationStatus::Proved => continue,
+                ObligationStatus::Failed { counterexample } => {
+                    result["message"]["text"] = json!(format!(
+                        "{}: {} [{}]: counterexample {counterexample}",
+                        m.module, o.description, o.id
+                    ));
+                }
+                ObligationStatus::Unknown { reason } => {
+                    result["level"] = json!("warning");
+                    result["message"]["text"] =
+                        json!(format!("{}: {} [{}]: not decided: {reason}", m.module, o.description, o.id));
+                }
+                ObligationStatus::Waived { justification, approved_by } => {
+                    result["suppressions"] = json!([{
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": format!("{justification} (approved by {approved_by})"),
+                    }]);
+                }
+            }
+            results.push(result);
+        }
+        for d in &m.declared {
+            let (level, message) = match &d.check {
+                DeclaredCheck::Holds => continue,
+                DeclaredCheck::Exceeds(message) => ("error", message),
+                DeclaredCheck::Unknown(message) => ("warning", message),
+            };
+            results.push(json!({
+                "ruleId": "torc/declared-bound",
+                "level": level,
+                "message": { "text": message },
+                "locations": location(&m.graph_file, 1),
+            }));
+        }
+    }
+    if let Some(platform) = &v.platform {
+        for line in &platform.lines {
+            let level = match line.verdict {
+                Verdict::Fits | Verdict::Informational => continue,
+                Verdict::Exceeds => "error",
+                Verdict::Unknown => "warning",
+            };
+            results.push(json!({
+                "ruleId": "torc/platform-budget",
+                "level": level,
+                "message": { "text": format!(
+                    "{} on {} {}: demand {}, budget {}{}",
+                    line.budget, platform.platform, platform.platform_version, line.demand, line.limit,
+                    line.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+                ) },
+                "locations": location(&manifest_uri, 1),
+            }));
+        }
+    }
+    json!({
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "torc",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/torc-lang/torc",
+                "rules": [
+                    { "id": "torc/boundary-contract", "shortDescription": { "text": "A wire's producer contract does not imply its consumer's" } },
+                    { "id": "torc/graph-obligation", "shortDescription": { "text": "A proof obligation of a module's graph is not proved" } },
+                    { "id": "torc/declared-bound", "shortDescription": { "text": "A module's graph needs more than its declared resource bound" } },
+                    { "id": "torc/platform-budget", "shortDescription": { "text": "The tree does not fit a platform budget" } },
+                ],
+            }},
+            "results": results,
+        }],
+    })
 }

@@ -576,3 +576,78 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn waivers_read_in_order_with_their_lines() {
+    let m = parse(&module_with(
+        "\n[[module.waivers]]\nid = \"0123456789abcdef\"\njustification = \"checked by review R-12\"\napproved-by = \"J. Smith\"\n\n[[module.waivers]]\nid = \"fedcba9876543210\"\njustification = \"bench-tested\"\napproved-by = \"QA\"\n",
+    ));
+    assert_eq!(
+        module(&m).waivers,
+        vec![
+            Waiver {
+                id: "0123456789abcdef".into(),
+                justification: "checked by review R-12".into(),
+                approved_by: "J. Smith".into(),
+                line: 5,
+            },
+            Waiver {
+                id: "fedcba9876543210".into(),
+                justification: "bench-tested".into(),
+                approved_by: "QA".into(),
+                line: 10
+            },
+        ]
+    );
+    assert!(module(&parse(&module_with(""))).waivers.is_empty());
+}
+
+#[test]
+fn a_waiver_needs_every_key() {
+    for (missing, text) in [
+        ("id", "justification = \"j\"\napproved-by = \"a\"\n"),
+        ("justification", "id = \"0123456789abcdef\"\napproved-by = \"a\"\n"),
+        ("approved-by", "id = \"0123456789abcdef\"\njustification = \"j\"\n"),
+    ] {
+        let err = parse_torc_toml(Path::new("torc.toml"), &module_with(&format!("[[module.waivers]]\n{text}")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(missing), "{err}");
+    }
+}
+
+#[test]
+fn a_waiver_with_an_unknown_key_or_a_bad_id_is_refused() {
+    let unknown = error_at(
+        &module_with("[[module.waivers]]\nid = \"0123456789abcdef\"\njustification = \"j\"\napproved-by = \"a\"\nexpires = \"never\"\n"),
+        8,
+        1,
+        "module.waivers[0].expires",
+    );
+    assert!(unknown.contains("unknown key `expires`"), "{unknown}");
+    let bad = error_at(
+        &module_with("[[module.waivers]]\nid = \"obligation-1\"\njustification = \"j\"\napproved-by = \"a\"\n"),
+        5,
+        6,
+        "module.waivers[0].id",
+    );
+    assert!(bad.contains("16 lowercase hex digits"), "{bad}");
+    let empty = parse_torc_toml(
+        Path::new("torc.toml"),
+        &module_with("[[module.waivers]]\nid = \"0123456789abcdef\"\njustification = \" \"\napproved-by = \"a\"\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(empty.contains("must not be empty"), "{empty}");
+    let twice = parse_torc_toml(
+        Path::new("torc.toml"),
+        &module_with(
+            "[[module.waivers]]\nid = \"0123456789abcdef\"\njustification = \"j\"\napproved-by = \"a\"\n[[module.waivers]]\nid = \"0123456789abcdef\"\njustification = \"k\"\napproved-by = \"b\"\n",
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(twice.contains("already waived (line 4)"), "{twice}");
+    let not_array = parse_torc_toml(Path::new("torc.toml"), &module_with("[module.waivers]\nid = \"x\"\n"));
+    assert!(not_array.is_err());
+}

@@ -7,7 +7,7 @@ use super::{check_version, index_path, key_path, table_name, unknown_key_message
 use crate::error::{line_col, Error, Location, Result};
 use crate::package::{
     validate_name, BaseUnit, Compatibility, DependencyDecl, Details, Effects, IntegrityLevel, Interfaces, Manifest,
-    Connection, ConnectionSource, Metadata, ModuleDetails, PackageKind, Port, Predicate, RecordType, ResourceBounds, Safety, TrustPolicy,
+    Connection, ConnectionSource, Metadata, ModuleDetails, PackageKind, Port, Predicate, RecordType, ResourceBounds, Safety, TrustPolicy, Waiver,
 };
 use std::collections::HashMap;
 use std::ops::Range;
@@ -23,7 +23,7 @@ const TOP_LEVEL: &[&str] = &["module", "platform", "proof-library", "dependencie
 const METADATA: &[&str] =
     &["name", "version", "description", "authors", "license", "repository", "homepage", "keywords", "categories"];
 const MODULE_SECTIONS: &[&str] =
-    &["safety", "compatibility", "interfaces", "resource-bounds", "types", "predicates", "connections"];
+    &["safety", "compatibility", "interfaces", "resource-bounds", "types", "predicates", "connections", "waivers"];
 
 const INTEGRITY_LEVELS: &str =
     "QM, ASIL-A, ASIL-B, ASIL-C, ASIL-D, SIL-1, SIL-2, SIL-3, SIL-4, DAL-A, DAL-B, DAL-C, DAL-D, DAL-E";
@@ -124,7 +124,41 @@ fn module_details(module: &Reader<'_>) -> Result<ModuleDetails> {
         types: module.optional("types", record_types)?.unwrap_or_default(),
         predicates: module.optional("predicates", predicates)?.unwrap_or_default(),
         connections: module.optional("connections", connections)?.unwrap_or_default(),
+        waivers: module.optional("waivers", waivers)?.unwrap_or_default(),
     })
+}
+
+/// `[[module.waivers]]`: `id`, `justification` and `approved-by`, all
+/// required and non-empty. Whether the id names an obligation is checked
+/// when the module is verified (an unused waiver is reported there).
+fn waivers(field: &Field<'_>) -> Result<Vec<Waiver>> {
+    let mut waivers: Vec<Waiver> = Vec::new();
+    for table in field.tables()? {
+        table.deny_unknown(&["id", "justification", "approved-by"])?;
+        let id_field = table.required("id")?;
+        let id = id_field.str()?;
+        if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(id_field.error(format!(
+                "`{}` is not an obligation id: expected 16 lowercase hex digits, as `torc verify` prints them",
+                quantity::shorten(id)
+            )));
+        }
+        if let Some(first) = waivers.iter().find(|w| w.id == id) {
+            return Err(id_field.error(format!("obligation `{id}` is already waived (line {})", first.line)));
+        }
+        let text = |key: &str| -> Result<String> {
+            let f = table.required(key)?;
+            let text = f.str()?;
+            if text.trim().is_empty() {
+                return Err(f.error(format!("`{key}` must not be empty")));
+            }
+            Ok(text.to_owned())
+        };
+        let justification = text("justification")?;
+        let approved_by = text("approved-by")?;
+        waivers.push(Waiver { id: id.to_owned(), justification, approved_by, line: table.line() });
+    }
+    Ok(waivers)
 }
 
 /// `[[module.connections]]`: `from` or `value`, and `to`. Endpoints are
