@@ -521,7 +521,9 @@ fn verify_proves_the_contracts_at_every_wire() {
     let run = sandbox.ok(&app, &["verify"]);
     assert!(run.stdout.contains("proved  gain -> sensor.gain"), "{}", run.stdout);
     assert!(run.stdout.contains("proved  sensor.reading -> pwm.duty"), "{}", run.stdout);
-    assert!(run.stdout.ends_with("All 2 boundary obligations proved.\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("Boundaries: 2 of 2 wires proved"), "{}", run.stdout);
+    assert!(run.stdout.contains("Coverage: 100.0% verified (2 of 2 obligations proved"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("Verified.\n"), "{}", run.stdout);
     let run = sandbox.ok(&app, &["tree"]);
     assert!(run.stdout.contains("All contracts compatible at 2 boundaries. No version conflicts"), "{}", run.stdout);
 }
@@ -534,8 +536,8 @@ fn verify_names_the_failing_wire_with_a_counterexample() {
     assert_eq!(run.code, 6, "{}{}", run.stdout, run.stderr);
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["verified"], false);
-    assert_eq!((json["proved"].as_u64(), json["failed"].as_u64()), (Some(1), Some(1)));
-    let failed = &json["obligations"][1];
+    assert_eq!((json["coverage"]["proved"].as_u64(), json["coverage"]["total"].as_u64()), (Some(1), Some(2)));
+    let failed = &json["boundaries"][1];
     assert_eq!((failed["from"].as_str(), failed["to"].as_str()), (Some("sensor.reading"), Some("pwm.duty")));
     assert_eq!(failed["status"], "failed");
     let reading: f32 = failed["counterexample"]["assignments"][0][1].as_str().unwrap().parse().unwrap();

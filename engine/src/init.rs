@@ -190,7 +190,7 @@ mod tests {
                     let tla = fs::read_to_string(dir.join("specs/main.tla")).unwrap();
                     assert!(tla.contains("MODULE main"));
                 }
-                (Details::Platform, PackageKind::Platform) | (Details::Proof, PackageKind::Proof) => {}
+                (Details::Platform(_), PackageKind::Platform) | (Details::Proof, PackageKind::Proof) => {}
                 (details, kind) => panic!("{kind} got {details:?}"),
             }
         }

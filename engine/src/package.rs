@@ -149,12 +149,41 @@ pub struct DependencyDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Details {
     Module(ModuleDetails),
-    /// Budgets arrive with the graph issue; a platform model has only the
-    /// shared fields for now.
-    Platform,
+    /// `[platform]`: a platform model and its budgets.
+    Platform(PlatformDetails),
     /// Lemma files arrive with the proofs issue.
     Proof,
     Spec(SpecDetails),
+}
+
+/// What a `[platform]` manifest has beyond the shared fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlatformDetails {
+    /// `[platform.budgets]`; `None` when the section is absent.
+    pub budgets: Option<Budgets>,
+}
+
+/// `[platform.budgets]`: the target's budgets, normalised to plain numbers
+/// (bytes, Hz, µs) so a platform model can be built and hashed from them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Budgets {
+    /// `stack = "8 KiB"`, bytes (required).
+    pub stack: u64,
+    /// `heap = "0 bytes"`, bytes (required).
+    pub heap: u64,
+    /// `effects = ["io"]`: effects allowed on the target; absent or `pure`
+    /// = none (pure code only).
+    pub effects: BTreeSet<String>,
+    /// `word-size = 32`: 8, 16, 32 or 64 bits (required).
+    pub word_size: u32,
+    /// `float-widths = [32]`: a subset of 32 and 64; absent = none.
+    pub float_widths: BTreeSet<u32>,
+    /// `clock = "168 MHz"`, Hz.
+    pub clock_hz: Option<u64>,
+    /// `period = "1 ms"`, µs; needs `clock`.
+    pub period_us: Option<u64>,
+    /// 1-based line of the `[platform.budgets]` header.
+    pub line: usize,
 }
 
 /// `[module.*]` sections of a graph module's `torc.toml`.

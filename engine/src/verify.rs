@@ -120,7 +120,67 @@ pub fn verify_all(
     Ok(Verification { locked, boundaries, graphs, platform })
 }
 
-/// The platform model `reference` names (pending: the platform manifest's budgets).
-pub fn platform_model(reference: &str, _registries: &Registries) -> Result<PlatformModel> {
-    Err(Error::input(Location::new("<command line>", 1, 1, "--platform"), format!("{reference}: platform budgets are not read yet")))
+/// The platform model `reference` names: a platform package's directory or
+/// manifest, or `NAME` / `NAME@VERSION` in the registries (the newest
+/// non-yanked release when no version is given).
+pub fn platform_model(reference: &str, registries: &Registries) -> Result<PlatformModel> {
+    let path = std::path::Path::new(reference);
+    let manifest = if path.exists() {
+        let file = if path.is_dir() { manifest::manifest_path(path)? } else { path.to_path_buf() };
+        manifest::read(&file)?
+    } else {
+        let (name, version) = match reference.split_once('@') {
+            Some((name, version)) => {
+                let version = semver::Version::parse(version).map_err(|e| {
+                    Error::input(Location::new("<command line>", 1, name.len() + 2, "--platform"), format!("`{version}`: {e}"))
+                })?;
+                (name, Some(version))
+            }
+            None => (reference, None),
+        };
+        let Some((registry, entries)) = registries.lookup(name)? else {
+            return Err(Error::PackageNotFound {
+                name: name.to_owned(),
+                searched: registries.names().into_iter().map(str::to_owned).collect(),
+            });
+        };
+        let entry = match &version {
+            Some(v) => entries.iter().find(|e| &e.version == v),
+            None => entries.iter().filter(|e| !e.yanked && e.version.pre.is_empty()).max_by(|a, b| a.version.cmp(&b.version)),
+        }
+        .ok_or_else(|| Error::VersionNotFound {
+            name: name.to_owned(),
+            version: version.map_or_else(|| "that is not yanked".to_owned(), |v| v.to_string()),
+            registry: registry.name().to_owned(),
+        })?;
+        let bytes = registry.blob(&entry.blake3)?;
+        let file = PathBuf::from(format!("{}/{name}@{}/{}", registry.name(), entry.version, manifest::TORC_TOML));
+        let text = archive::read_file(&bytes, manifest::TORC_TOML)?
+            .ok_or_else(|| Error::input(Location::new(&file, 1, 1, ""), "the archive has no torc.toml"))?;
+        let text = String::from_utf8(text).map_err(|_| Error::input(Location::new(&file, 1, 1, ""), "not UTF-8"))?;
+        manifest::read_text(&file, &text)?
+    };
+    let crate::package::Details::Platform(details) = &manifest.details else {
+        return Err(Error::input(
+            Location::new(&manifest.file, 1, 1, ""),
+            format!("{} is a {} package, not a platform model", manifest.name, manifest.kind),
+        ));
+    };
+    let Some(budgets) = &details.budgets else {
+        return Err(Error::input(
+            Location::new(&manifest.file, 1, 1, "platform.budgets"),
+            format!("platform {} has no [platform.budgets] to check against", manifest.name),
+        ));
+    };
+    Ok(PlatformModel {
+        name: manifest.name.clone(),
+        version: manifest.version.to_string(),
+        stack: budgets.stack,
+        heap: budgets.heap,
+        effects: budgets.effects.clone(),
+        word_size: budgets.word_size,
+        float_widths: budgets.float_widths.clone(),
+        clock_hz: budgets.clock_hz,
+        period_us: budgets.period_us,
+    })
 }

@@ -95,7 +95,7 @@ fn init_every_kind_then_add_and_read() {
         assert!(matches!(
             (kind, &manifest.details),
             (PackageKind::Module, Details::Module(_))
-                | (PackageKind::Platform, Details::Platform)
+                | (PackageKind::Platform, Details::Platform(_))
                 | (PackageKind::Proof, Details::Proof)
                 | (PackageKind::Spec, Details::Spec(_))
         ));

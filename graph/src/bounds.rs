@@ -220,7 +220,12 @@ impl ModuleBounds {
     /// Bounds taken on trust from a manifest's `[module.resource-bounds]`
     /// (a module without a graph): each declared `<= n` becomes `Exact(n)`,
     /// an absent amount `AtLeast(0)`, absent effects unknown.
-    pub fn declared(stack: Option<u64>, heap: Option<u64>, wcet: Option<u64>, effects: Option<BTreeSet<String>>) -> Self {
+    pub fn declared(
+        stack: Option<u64>,
+        heap: Option<u64>,
+        wcet: Option<u64>,
+        effects: Option<BTreeSet<String>>,
+    ) -> Self {
         let mut notes = vec!["declared bounds, trusted (no graph)".to_owned()];
         for (name, amount) in [("stack", stack), ("heap", heap), ("wcet", wcet)] {
             if amount.is_none() {
@@ -260,7 +265,10 @@ impl ModuleBounds {
 /// The bounds of every module named in `graphs` and of every module they
 /// call (directly or not), keyed by module name. See the module docs for
 /// what is computed.
-pub fn analyze(graphs: &BTreeMap<String, Graph>, fallback: &BTreeMap<String, ModuleBounds>) -> BTreeMap<String, ModuleBounds> {
+pub fn analyze(
+    graphs: &BTreeMap<String, Graph>,
+    fallback: &BTreeMap<String, ModuleBounds>,
+) -> BTreeMap<String, ModuleBounds> {
     // Modules: those with a graph, then callees in first-seen order.
     let mut names: Vec<&str> = Vec::with_capacity(graphs.len());
     let mut index: HashMap<&str, usize> = HashMap::with_capacity(graphs.len());
@@ -308,7 +316,11 @@ pub fn analyze(graphs: &BTreeMap<String, Graph>, fallback: &BTreeMap<String, Mod
             }
         }
     }
-    names.iter().zip(results).map(|(name, bounds)| ((*name).to_owned(), bounds.unwrap_or_else(ModuleBounds::unknown))).collect()
+    names
+        .iter()
+        .zip(results)
+        .map(|(name, bounds)| ((*name).to_owned(), bounds.unwrap_or_else(ModuleBounds::unknown)))
+        .collect()
 }
 
 /// The modules a graph calls, once per call node.

@@ -142,11 +142,7 @@ impl BudgetReport {
 
 /// Checks the root module's aggregated bounds (its whole tree) against a
 /// platform. `float_widths_used`: the float widths the tree's ports use.
-pub fn budget_report(
-    tree: &ModuleBounds,
-    float_widths_used: &BTreeSet<u32>,
-    platform: &PlatformModel,
-) -> BudgetReport {
+pub fn budget_report(tree: &ModuleBounds, float_widths_used: &BTreeSet<u32>, platform: &PlatformModel) -> BudgetReport {
     let lines = vec![
         amount_line("stack", &tree.stack, platform.stack, &tree.stack_path),
         amount_line("heap", &tree.heap, platform.heap, &[]),
@@ -255,7 +251,9 @@ fn wcet_line(demand: &Bound, platform: &PlatformModel) -> BudgetLine {
     };
     let (verdict, slack_percent, note) = match (platform.period_us, platform.clock_hz, demand) {
         (None, _, _) => (Verdict::Informational, None, None),
-        (Some(_), None, _) => (Verdict::Unknown, None, Some("the platform has no clock to turn cycles into time".into())),
+        (Some(_), None, _) => {
+            (Verdict::Unknown, None, Some("the platform has no clock to turn cycles into time".into()))
+        }
         (Some(_), Some(_), Bound::Unbounded(reason)) => (Verdict::Exceeds, None, Some(reason.clone())),
         (Some(period), Some(hz), bound) => {
             let c = bound.amount();

@@ -141,7 +141,9 @@ fn dag() -> impl Strategy<Value = BTreeMap<String, Graph>> {
     );
     let node_strategy = (cost, any::<bool>(), any::<prop::sample::Index>());
     (1usize..=6)
-        .prop_flat_map(move |modules| prop::collection::vec(prop::collection::vec(node_strategy.clone(), 0..=4), modules))
+        .prop_flat_map(move |modules| {
+            prop::collection::vec(prop::collection::vec(node_strategy.clone(), 0..=4), modules)
+        })
         .prop_map(|modules| {
             let count = modules.len();
             let mut graphs = BTreeMap::new();
@@ -330,10 +332,8 @@ fn unknown_frames_give_lower_bounds() {
 
 #[test]
 fn overflow_is_unbounded() {
-    let g = graphs(vec![
-        ("torc-lib", vec![leaf("f", 2)]),
-        ("torc-app", vec![call("c", "torc-lib", u64::MAX - 1, None)]),
-    ]);
+    let g =
+        graphs(vec![("torc-lib", vec![leaf("f", 2)]), ("torc-app", vec![call("c", "torc-lib", u64::MAX - 1, None)])]);
     let bounds = analyze(&g, &BTreeMap::new());
     assert!(matches!(&bounds["torc-app"].stack, Bound::Unbounded(r) if r.starts_with("overflow")));
     assert_eq!(Bound::Exact(u64::MAX).scale(2), bounds["torc-app"].stack);
@@ -365,7 +365,8 @@ fn a_deep_chain_neither_overflows_the_stack_nor_grows_paths_without_bound() {
     let depth = 50_000;
     let mut modules = Vec::new();
     for i in 0..depth {
-        let nodes = if i + 1 < depth { vec![call("c", &format!("m{:05}", i + 1), 1, None)] } else { vec![leaf("end", 1)] };
+        let nodes =
+            if i + 1 < depth { vec![call("c", &format!("m{:05}", i + 1), 1, None)] } else { vec![leaf("end", 1)] };
         modules.push((format!("m{i:05}"), nodes));
     }
     let g: BTreeMap<String, Graph> =
@@ -410,13 +411,19 @@ fn tree(stack: Bound, heap: Bound, wcet: Bound, effects: &[&str]) -> ModuleBound
 
 #[test]
 fn a_tree_that_fits() {
-    let report =
-        budget_report(&tree(Bound::Exact(312), Bound::Exact(0), Bound::Exact(16_800), &["io"]), &BTreeSet::from([32]), &stm32());
+    let report = budget_report(
+        &tree(Bound::Exact(312), Bound::Exact(0), Bound::Exact(16_800), &["io"]),
+        &BTreeSet::from([32]),
+        &stm32(),
+    );
     let verdicts: Vec<Verdict> = report.lines.iter().map(|l| l.verdict).collect();
     assert_eq!(verdicts, [Verdict::Fits; 5]);
     assert_eq!(report.verdict(), Verdict::Fits);
     let stack = &report.lines[0];
-    assert_eq!((stack.budget.as_str(), stack.demand.as_str(), stack.limit.as_str()), ("stack", "312 bytes", "8192 bytes"));
+    assert_eq!(
+        (stack.budget.as_str(), stack.demand.as_str(), stack.limit.as_str()),
+        ("stack", "312 bytes", "8192 bytes")
+    );
     assert!((stack.slack_percent.unwrap() - (8192.0 - 312.0) / 8192.0 * 100.0).abs() < 1e-9);
     assert_eq!(stack.worst_path, ["integrate", "torc-math::mul"]);
     // 16 800 cycles at 168 MHz = 100 µs of a 1000 µs period: 90 % slack.
@@ -436,8 +443,11 @@ fn a_tree_that_exceeds_has_negative_slack() {
     small.stack = 256;
     small.effects.clear();
     small.period_us = Some(50);
-    let report =
-        budget_report(&tree(Bound::Exact(312), Bound::Exact(16), Bound::Exact(16_800), &["io"]), &BTreeSet::from([32, 64]), &small);
+    let report = budget_report(
+        &tree(Bound::Exact(312), Bound::Exact(16), Bound::Exact(16_800), &["io"]),
+        &BTreeSet::from([32, 64]),
+        &small,
+    );
     let verdicts: Vec<Verdict> = report.lines.iter().map(|l| l.verdict).collect();
     assert_eq!(verdicts, [Verdict::Exceeds; 5]);
     assert!((report.lines[0].slack_percent.unwrap() - (256.0 - 312.0) / 256.0 * 100.0).abs() < 1e-9);
@@ -462,7 +472,8 @@ fn lower_bounds_and_missing_clock_are_unknown() {
     // Without a period the WCET is informational.
     let mut no_period = stm32();
     no_period.period_us = None;
-    let report = budget_report(&tree(Bound::Exact(1), Bound::Exact(0), Bound::Exact(10), &[]), &BTreeSet::new(), &no_period);
+    let report =
+        budget_report(&tree(Bound::Exact(1), Bound::Exact(0), Bound::Exact(10), &[]), &BTreeSet::new(), &no_period);
     assert_eq!(report.lines[4].verdict, Verdict::Informational);
     assert_eq!(report.verdict(), Verdict::Fits);
     // Unbounded demand exceeds, the reason as its note.

@@ -200,7 +200,7 @@ fn every_section_and_form_reads() {
 #[test]
 fn platform_and_proof_library_have_only_the_shared_fields() {
     let m = parse("[platform]\nname = \"stm32f4\"\nversion = \"0.1.0\"\nkeywords = [\"arm\"]\n\n[dependencies]\n");
-    assert_eq!((m.kind, m.details.clone()), (PackageKind::Platform, Details::Platform));
+    assert_eq!((m.kind, m.details.clone()), (PackageKind::Platform, Details::Platform(PlatformDetails::default())));
     assert_eq!(m.metadata.keywords, ["arm"]);
     assert!(m.dependencies.is_empty());
     let m = parse("[proof-library]\nname = \"torc-arithmetic-proofs\"\nversion = \"2.0.0\"\n");
@@ -650,4 +650,80 @@ fn a_waiver_with_an_unknown_key_or_a_bad_id_is_refused() {
     assert!(twice.contains("already waived (line 4)"), "{twice}");
     let not_array = parse_torc_toml(Path::new("torc.toml"), &module_with("[module.waivers]\nid = \"x\"\n"));
     assert!(not_array.is_err());
+}
+
+// ------------------------------------------------------ [platform.budgets]
+
+/// A platform whose `[platform.budgets]` body starts at line 5.
+fn platform_with(budgets: &str) -> String {
+    format!("[platform]\nname = \"stm32f4\"\nversion = \"1.0.0\"\n[platform.budgets]\n{budgets}")
+}
+
+fn budgets_of(manifest: &Manifest) -> Budgets {
+    match &manifest.details {
+        Details::Platform(PlatformDetails { budgets: Some(budgets) }) => budgets.clone(),
+        other => panic!("no budgets: {other:?}"),
+    }
+}
+
+const BUDGETS: &str = "stack = \"8 KiB\"\nheap = \"0 bytes\"\neffects = [\"io\"]\nword-size = 32\nfloat-widths = [32]\nclock = \"168 MHz\"\nperiod = \"1 ms\"\n";
+
+#[test]
+fn platform_budgets_read_into_plain_numbers() {
+    let b = budgets_of(&parse(&platform_with(BUDGETS)));
+    assert_eq!(
+        b,
+        Budgets {
+            stack: 8192,
+            heap: 0,
+            effects: ["io".to_owned()].into(),
+            word_size: 32,
+            float_widths: [32].into(),
+            clock_hz: Some(168_000_000),
+            period_us: Some(1000),
+            line: 4,
+        }
+    );
+    // Only the required keys: no effects, no floats, no clock.
+    let b = budgets_of(&parse(&platform_with("stack = \"1 KiB\"\nheap = \"0 B\"\nword-size = 16\n")));
+    assert!(b.effects.is_empty() && b.float_widths.is_empty());
+    assert_eq!((b.clock_hz, b.period_us), (None, None));
+}
+
+#[test]
+fn platform_budgets_do_not_depend_on_spelling_or_order() {
+    let respelled = "period = \"1000 us\"\nclock = \"168000 kHz\"\nfloat-widths = [32]\nword-size = 32\neffects = \"io\"\nheap = \"0 B\"\nstack = \"8192 bytes\"\n";
+    let inline = "[platform]\nname = \"stm32f4\"\nversion = \"1.0.0\"\nbudgets = { stack = \"8 KiB\", heap = \"0 bytes\", effects = [\"io\"], word-size = 32, float-widths = [32], clock = \"168 MHz\", period = \"1 ms\" }\n";
+    let a = budgets_of(&parse(&platform_with(BUDGETS)));
+    let b = budgets_of(&parse(&platform_with(respelled)));
+    let c = budgets_of(&parse(inline));
+    assert_eq!(a, b);
+    assert_eq!((a.stack, a.clock_hz, a.period_us), (c.stack, c.clock_hz, c.period_us));
+    assert_eq!((a.effects, a.float_widths, a.word_size), (c.effects, c.float_widths, c.word_size));
+}
+
+#[test]
+fn platform_budgets_errors_name_line_and_key() {
+    let cases: &[(&str, usize, usize, &str, &str)] = &[
+        ("stack = \"8 KiB\"\nheap = \"0 B\"\nword-size = 32\nram = \"1 KiB\"\n", 8, 1, "platform.budgets.ram", "unknown key `ram`"),
+        ("heap = \"0 B\"\nword-size = 32\n", 4, 1, "platform.budgets.stack", "missing `stack`"),
+        ("stack = \"100 cycles\"\nheap = \"0 B\"\nword-size = 32\n", 5, 9, "platform.budgets.stack", "measured in bytes"),
+        ("stack = \"<= 8 KiB\"\nheap = \"0 B\"\nword-size = 32\n", 5, 9, "platform.budgets.stack", "without `<=`"),
+        ("stack = \"8 KiB\"\nheap = \"0 B\"\nword-size = 24\n", 7, 13, "platform.budgets.word-size", "8, 16, 32 or 64"),
+        ("stack = \"8 KiB\"\nheap = \"0 B\"\nword-size = 32\nfloat-widths = [16]\n", 8, 17, "platform.budgets.float-widths[0]", "32 and 64, not 16"),
+        ("stack = \"8 KiB\"\nheap = \"0 B\"\nword-size = 32\nfloat-widths = [32, 32]\n", 8, 21, "platform.budgets.float-widths[1]", "listed twice"),
+        ("stack = \"8 KiB\"\nheap = \"0 B\"\nword-size = 32\nclock = \"168 MHZ\"\n", 8, 9, "platform.budgets.clock", "expected one of: Hz, kHz, MHz, GHz"),
+        ("stack = \"8 KiB\"\nheap = \"0 B\"\nword-size = 32\nclock = \"1.5 GHz\"\n", 8, 9, "platform.budgets.clock", "whole numbers"),
+        ("stack = \"8 KiB\"\nheap = \"0 B\"\nword-size = 32\nclock = \"0 Hz\"\n", 8, 9, "platform.budgets.clock", "more than zero"),
+        ("stack = \"8 KiB\"\nheap = \"0 B\"\nword-size = 32\nperiod = \"1 ms\"\n", 8, 10, "platform.budgets.period", "needs `clock`"),
+        ("stack = \"8 KiB\"\nheap = \"0 B\"\nword-size = 32\nclock = \"1 MHz\"\nperiod = \"1 min\"\n", 9, 10, "platform.budgets.period", "expected one of: us, µs, ms, s"),
+        ("stack = \"8 KiB\"\nheap = \"0 B\"\nword-size = 32\neffects = [\"IO\"]\n", 8, 11, "platform.budgets.effects", "invalid effect name"),
+    ];
+    for &(body, line, column, key, needle) in cases {
+        let message = error_at(&platform_with(body), line, column, key);
+        assert!(message.contains(needle), "{message}");
+    }
+    // Budgets are a platform's: a module cannot have them.
+    let message = error_at(&module_with("[module.budgets]\nstack = \"1 KiB\"\n"), 4, 9, "module.budgets");
+    assert!(message.contains("unknown table"), "{message}");
 }

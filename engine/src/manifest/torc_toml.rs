@@ -9,6 +9,7 @@ use crate::package::{
     validate_name, BaseUnit, Compatibility, DependencyDecl, Details, Effects, IntegrityLevel, Interfaces, Manifest,
     Connection, ConnectionSource, Metadata, ModuleDetails, PackageKind, Port, Predicate, RecordType, ResourceBounds, Safety, TrustPolicy, Waiver,
 };
+use crate::package::{Budgets, PlatformDetails, Relation};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
@@ -66,6 +67,9 @@ pub fn parse_torc_toml(file: &Path, text: &str) -> Result<Manifest> {
     if kind == PackageKind::Module {
         allowed.extend_from_slice(MODULE_SECTIONS);
     }
+    if kind == PackageKind::Platform {
+        allowed.push("budgets");
+    }
     table.deny_unknown(&allowed)?;
     let name_field = table.required("name")?;
     let name = name_field.str()?;
@@ -75,7 +79,7 @@ pub fn parse_torc_toml(file: &Path, text: &str) -> Result<Manifest> {
     let metadata = metadata(&table)?;
     let details = match kind {
         PackageKind::Module => Details::Module(module_details(&table)?),
-        PackageKind::Platform => Details::Platform,
+        PackageKind::Platform => Details::Platform(PlatformDetails { budgets: table.optional("budgets", budgets)? }),
         // `KINDS` has no spec: spec packages are `spec.yaml`.
         PackageKind::Proof | PackageKind::Spec => Details::Proof,
     };
@@ -394,6 +398,94 @@ fn trust_policy(field: &Field<'_>) -> Result<TrustPolicy> {
         reject_yanked: table.optional("reject-yanked", Field::bool)?.unwrap_or(false),
         line: field.line(),
     })
+}
+
+/// `[platform.budgets]`: amounts normalised to bytes, Hz and µs.
+/// `stack`, `heap` and `word-size` are required; absent `effects` and
+/// `float-widths` mean none; `period` needs `clock`.
+fn budgets(field: &Field<'_>) -> Result<Budgets> {
+    let table = field.table()?;
+    table.deny_unknown(&["stack", "heap", "effects", "word-size", "float-widths", "clock", "period"])?;
+    let bytes = |key: &str| -> Result<u64> {
+        let f = table.required(key)?;
+        let q = quantity::parse_quantity(f.str()?).map_err(|message| f.error(message))?;
+        if q.unit != BaseUnit::Bytes {
+            return Err(f.error(format!("`{key}` is measured in bytes, not {}", base_unit_name(q.unit))));
+        }
+        if q.relation == Relation::AtMost {
+            return Err(f.error(format!("a budget is an amount: write `{key} = \"{} bytes\"` without `<=`", q.amount)));
+        }
+        Ok(q.amount)
+    };
+    let (stack, heap) = (bytes("stack")?, bytes("heap")?);
+    let word_size_field = table.required("word-size")?;
+    let word_size = match word_size_field.integer()? {
+        w @ (8 | 16 | 32 | 64) => w as u32,
+        other => return Err(word_size_field.error(format!("a word size is 8, 16, 32 or 64 bits, not {other}"))),
+    };
+    let float_widths = table
+        .optional("float-widths", |f| {
+            let Some(Value::Array(array)) = f.node.value() else { return Err(f.expected("an array of bit widths ([32, 64])")) };
+            let mut widths = std::collections::BTreeSet::new();
+            for (i, value) in array.iter().enumerate() {
+                let element = f.element(i, value);
+                let width = element.integer()?;
+                if width != 32 && width != 64 {
+                    return Err(element.error(format!("supported float widths are 32 and 64, not {width}")));
+                }
+                if !widths.insert(width as u32) {
+                    return Err(element.error(format!("float width {width} is listed twice")));
+                }
+            }
+            Ok(widths)
+        })?
+        .unwrap_or_default();
+    let clock_hz = table.optional("clock", |f| {
+        let units = [("Hz", 1), ("kHz", 1_000), ("MHz", 1_000_000), ("GHz", 1_000_000_000)];
+        amount_in(f.str()?, &units, "a clock such as \"168 MHz\"").map_err(|message| f.error(message))
+    })?;
+    let period_us = table.optional("period", |f| {
+        let units = [("us", 1), ("µs", 1), ("ms", 1_000), ("s", 1_000_000)];
+        let period = amount_in(f.str()?, &units, "a period such as \"1 ms\"").map_err(|message| f.error(message))?;
+        if clock_hz.is_none() {
+            return Err(f.error("`period` needs `clock` to turn cycles into time"));
+        }
+        Ok(period)
+    })?;
+    Ok(Budgets {
+        stack,
+        heap,
+        effects: table.optional("effects", effects)?.map(|e| e.0).unwrap_or_default(),
+        word_size,
+        float_widths,
+        clock_hz,
+        period_us,
+        line: field.line(),
+    })
+}
+
+/// A positive whole amount and one of `units` (name, factor), normalised.
+fn amount_in(text: &str, units: &[(&str, u64)], expected: &str) -> std::result::Result<u64, String> {
+    let trimmed = text.trim();
+    let digits = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
+    let unit_text = trimmed[digits..].trim();
+    let names = units.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ");
+    if digits == 0 {
+        return Err(format!("expected {expected}, found `{}`", quantity::shorten(trimmed)));
+    }
+    if unit_text.starts_with(['.', ',', '_']) {
+        return Err(format!("`{}`: amounts are whole numbers (use a smaller unit)", quantity::shorten(trimmed)));
+    }
+    let Some(&(_, factor)) = units.iter().find(|(name, _)| *name == unit_text) else {
+        return Err(format!("unknown or missing unit in `{}`; expected one of: {names}", quantity::shorten(trimmed)));
+    };
+    let too_large = || format!("`{}` is too large", quantity::shorten(trimmed));
+    let amount: u64 = trimmed[..digits].parse().map_err(|_| too_large())?;
+    let amount = amount.checked_mul(factor).ok_or_else(too_large)?;
+    if amount == 0 {
+        return Err(format!("`{}` must be more than zero", quantity::shorten(trimmed)));
+    }
+    Ok(amount)
 }
 
 /// The text being read, for turning spans into locations.
