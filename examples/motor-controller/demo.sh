@@ -4,6 +4,8 @@
 #
 #   examples/motor-controller/demo.sh                  # text tree
 #   examples/motor-controller/demo.sh --format json    # extra arguments go to `torc tree`
+#   examples/motor-controller/demo.sh verify --platform examples/motor-controller/platforms/stm32f407
+#                                                      # `verify ...` runs `torc verify` instead
 #
 # Apart from the cargo build, everything is written to temporary
 # directories that are removed on exit: TORC_HOME (config and the file
@@ -41,4 +43,9 @@ done
 echo "published ${#dirs[@]} package versions to $TORC_HOME/registry" >&2
 
 cp -R "$HERE/motor-controller" "$work/"
-"$TORC" tree --manifest-path "$work/motor-controller" "$@"
+command="tree"
+if [ "${1:-}" = "verify" ] || [ "${1:-}" = "tree" ]; then
+    command="$1"
+    shift
+fi
+"$TORC" "$command" --manifest-path "$work/motor-controller" "$@"

@@ -71,7 +71,7 @@
 //! assert_eq!(bounds["torc-pid"].wcet, Bound::Exact(20));
 //! ```
 
-use crate::model::{Graph, Op};
+use crate::model::{Cost, Graph, Op};
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::{Deserialize, Serialize};
@@ -372,7 +372,20 @@ fn local(
     let mut unknown: [Vec<&str>; 3] = Default::default();
     let mut internal_calls = Vec::new();
     for (i, node) in graph.nodes.iter().enumerate() {
-        let cost = &node.cost;
+        // An input or output node only marks where a port enters or leaves
+        // the graph: it runs no code, so costs it leaves out are zero.
+        let marker;
+        let cost = if matches!(node.op, Op::Input { .. } | Op::Output { .. }) {
+            marker = Cost {
+                stack: node.cost.stack.or(Some(0)),
+                heap: node.cost.heap.or(Some(0)),
+                wcet: node.cost.wcet.or(Some(0)),
+                effects: node.cost.effects.clone(),
+            };
+            &marker
+        } else {
+            &node.cost
+        };
         for (slot, amount) in unknown.iter_mut().zip([cost.stack, cost.heap, cost.wcet]) {
             if amount.is_none() {
                 slot.push(&node.name);

@@ -60,7 +60,8 @@
 //! **Cost** (`cost = { stack, heap, wcet, effects }`): stack frame and heap
 //! in bytes, WCET in cycles, effects as names. Each may be left out: an
 //! omitted number is *unknown* (bounds become lower bounds), omitted
-//! effects mean pure.
+//! effects mean pure. `input` and `output` nodes run no code: their
+//! omitted numbers count as zero.
 //!
 //! Every error names file, line, column and key. Parsing checks the form;
 //! [`SourceGraph::validate`] then checks the graph ([`crate::validate`]).
