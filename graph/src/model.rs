@@ -96,6 +96,37 @@ pub enum Op {
     Call { module: String, max_depth: Option<u32> },
 }
 
+impl Op {
+    /// The operation's name as `graph.toml` writes it (`add`, `call`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Input { .. } => "input",
+            Op::Output { .. } => "output",
+            Op::Const { .. } => "const",
+            Op::Add => "add",
+            Op::Sub => "sub",
+            Op::Mul => "mul",
+            Op::Div => "div",
+            Op::Neg => "neg",
+            Op::Eq => "eq",
+            Op::Ne => "ne",
+            Op::Lt => "lt",
+            Op::Le => "le",
+            Op::Gt => "gt",
+            Op::Ge => "ge",
+            Op::And => "and",
+            Op::Or => "or",
+            Op::Not => "not",
+            Op::Abs => "abs",
+            Op::Min => "min",
+            Op::Max => "max",
+            Op::Clamp => "clamp",
+            Op::Select => "select",
+            Op::Call { .. } => "call",
+        }
+    }
+}
+
 /// `from` (a node's output port) feeds `to` (a node's input port).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Edge {

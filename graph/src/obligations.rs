@@ -597,7 +597,7 @@ impl<'i> Builder<'i> {
                     node,
                     format!(
                         "`{}` takes {n} input(s) and gives {m} output(s); this node has {} and {}",
-                        op_name(&node.op),
+                        node.op.name(),
                         node.inputs.len(),
                         node.outputs.len()
                     ),
@@ -718,7 +718,7 @@ impl<'i> Builder<'i> {
     }
 
     fn operator(&self, node: &Node, op: &Op, terms: Vec<Term>) -> Result<Term, ObligationError> {
-        let name = op_name(op);
+        let name = op.name();
         let want = match op {
             Op::And | Op::Or => 2..=usize::MAX,
             Op::Neg | Op::Not | Op::Abs => 1..=1,
@@ -951,11 +951,11 @@ fn scalar(node: &Node, value: &Val, want: Option<Scalar>) -> Result<Term, Obliga
         Val::Scalar(t) if want.is_none_or(|w| w == t.ty()) => Ok(t.clone()),
         Val::Scalar(t) => Err(node_error(
             node,
-            format!("`{}` needs a {} here, not a {}", op_name(&node.op), want.expect("checked"), t.ty()),
+            format!("`{}` needs a {} here, not a {}", node.op.name(), want.expect("checked"), t.ty()),
         )),
         Val::Record { name, .. } => Err(node_error(
             node,
-            format!("`{}` cannot take a record (`{name}`): records only pass through", op_name(&node.op)),
+            format!("`{}` cannot take a record (`{name}`): records only pass through", node.op.name()),
         )),
     }
 }
@@ -1029,34 +1029,6 @@ fn literal(text: &str, ty: Scalar) -> Result<Term, String> {
             Ok(*rhs)
         }
         _ => Err(not_literal()),
-    }
-}
-
-fn op_name(op: &Op) -> &'static str {
-    match op {
-        Op::Input { .. } => "input",
-        Op::Output { .. } => "output",
-        Op::Const { .. } => "const",
-        Op::Add => "add",
-        Op::Sub => "sub",
-        Op::Mul => "mul",
-        Op::Div => "div",
-        Op::Neg => "neg",
-        Op::Eq => "eq",
-        Op::Ne => "ne",
-        Op::Lt => "lt",
-        Op::Le => "le",
-        Op::Gt => "gt",
-        Op::Ge => "ge",
-        Op::And => "and",
-        Op::Or => "or",
-        Op::Not => "not",
-        Op::Abs => "abs",
-        Op::Min => "min",
-        Op::Max => "max",
-        Op::Clamp => "clamp",
-        Op::Select => "select",
-        Op::Call { .. } => "call",
     }
 }
 

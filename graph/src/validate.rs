@@ -58,7 +58,7 @@ pub fn validate(graph: &Graph) -> Result<(), Vec<Problem>> {
             }
         }
         if let Err(message) = check_op(node) {
-            report(Subject::Node(i), format!("node `{}` ({}): {message}", node.name, op_name(&node.op)));
+            report(Subject::Node(i), format!("node `{}` ({}): {message}", node.name, node.op.name()));
         }
         if let Op::Input { port } | Op::Output { port } = &node.op {
             if let Some(&first) = module_ports.get(port.as_str()) {
@@ -187,34 +187,6 @@ fn find_cycle(successors: &[Vec<(usize, usize)>]) -> Option<Vec<usize>> {
         }
     }
     None
-}
-
-pub fn op_name(op: &Op) -> &'static str {
-    match op {
-        Op::Input { .. } => "input",
-        Op::Output { .. } => "output",
-        Op::Const { .. } => "const",
-        Op::Add => "add",
-        Op::Sub => "sub",
-        Op::Mul => "mul",
-        Op::Div => "div",
-        Op::Neg => "neg",
-        Op::Eq => "eq",
-        Op::Ne => "ne",
-        Op::Lt => "lt",
-        Op::Le => "le",
-        Op::Gt => "gt",
-        Op::Ge => "ge",
-        Op::And => "and",
-        Op::Or => "or",
-        Op::Not => "not",
-        Op::Abs => "abs",
-        Op::Min => "min",
-        Op::Max => "max",
-        Op::Clamp => "clamp",
-        Op::Select => "select",
-        Op::Call { .. } => "call",
-    }
 }
 
 /// `Int<N>`, `UInt<N>`, `Float<N>`: what arithmetic and ordering take.

@@ -12,7 +12,6 @@ use torc_engine::project::Project;
 use torc_engine::Error;
 use torc_graph::model::{Graph, Node, Op};
 use torc_graph::source::{self, SourceGraph, GRAPH_TOML};
-use torc_graph::validate::op_name;
 use torc_graph::{trc, GraphError};
 
 #[derive(Debug, Args)]
@@ -222,7 +221,7 @@ fn op_text(op: &Op) -> String {
         Op::Const { value } => format!("const {value}"),
         Op::Call { module, max_depth: Some(depth) } => format!("call {module} (max-depth {depth})"),
         Op::Call { module, max_depth: None } => format!("call {module}"),
-        other => op_name(other).to_owned(),
+        other => other.name().to_owned(),
     }
 }
 
