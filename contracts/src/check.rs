@@ -311,6 +311,16 @@ enum TypeRef {
 
 const TYPE_LIST: &str = "Bool, Int<N>, UInt<N> (1 <= N <= 128), Float<32>, Float<64>";
 
+/// The scalar type `text` names (`Bool`, `Int<N>`, `UInt<N>`, `Float<32>`,
+/// `Float<64>`, whitespace allowed), or `None` for a record type name or
+/// anything that is not a type.
+pub fn parse_scalar(text: &str) -> Option<Scalar> {
+    match parse_type(text) {
+        Ok(TypeRef::Scalar(scalar)) => Some(scalar),
+        _ => None,
+    }
+}
+
 /// Parses `Bool`, `Int<N>`, `UInt<N>`, `Float<32>`, `Float<64>` or a name.
 fn parse_type(text: &str) -> Result<TypeRef, (Span, String)> {
     let bytes = text.as_bytes();

@@ -484,21 +484,9 @@ impl Ty {
     }
 }
 
-/// `Bool`, `Int<N>`, `UInt<N>` (1 <= N <= 128), `Float<32>`, `Float<64>`;
-/// whitespace ignored. Anything else is a record type name.
+/// The scalar type `text` names; `None` for a record type name.
 fn parse_scalar(text: &str) -> Option<Scalar> {
-    let text: String = text.split_whitespace().collect();
-    if text == "Bool" {
-        return Some(Scalar::Bool);
-    }
-    let (head, rest) = text.split_once('<')?;
-    let bits: u32 = rest.strip_suffix('>')?.parse().ok()?;
-    match head {
-        "Int" | "UInt" if (1..=128).contains(&bits) => Some(Scalar::Int { signed: head == "Int", bits }),
-        "Float" if bits == 32 => Some(Scalar::Float(FloatWidth::F32)),
-        "Float" if bits == 64 => Some(Scalar::Float(FloatWidth::F64)),
-        _ => None,
-    }
+    torc_contracts::check::parse_scalar(text)
 }
 
 /// What travels on an edge.
