@@ -1,0 +1,10 @@
+//! Proof libraries: lemmas about contract terms, an index that finds the
+//! lemmas whose conclusion generalises a goal, and proof search that tries
+//! lemmas before falling back to Z3.
+//!
+//! - `term`: the terms the index speaks (first-order, with pattern variables).
+//! - `index`: the discrimination tree, flattened into arrays in an `rkyv`
+//!   archive that opens with `memmap2` at the same cost whatever its size.
+//! - `lemma`: lemma files and proof libraries.
+//! - `metamath`: set.mm conclusions as index terms.
+//! - `search`: proof search with a cache and witnesses.
