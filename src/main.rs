@@ -30,6 +30,8 @@ enum Command {
     Init(cli::package::InitArgs),
     /// Add a dependency to the manifest.
     Add(cli::package::AddArgs),
+    /// List what the resolved tree trusts: proof libraries, their axioms, modules' safety claims.
+    Audit(cli::proofs::AuditArgs),
     /// Compile the module's graph.toml to target/torc/<module>.trc.
     Build(cli::graph::BuildArgs),
     /// Inspect compiled graph modules (.trc).
@@ -38,6 +40,8 @@ enum Command {
     Diff(cli::gate::DiffArgs),
     /// Say which version the package's changes need next, against its registry.
     Bump(cli::gate::BumpArgs),
+    /// The lemma index at scale: import a Metamath database, search it, describe it.
+    Lemmas(cli::lemmas::LemmasArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,9 +56,11 @@ fn main() -> ExitCode {
         Command::Yank(args) => cli::registry::yank(&args),
         Command::Init(args) => cli::package::init(&args),
         Command::Add(args) => cli::package::add(&args),
+        Command::Audit(args) => cli::proofs::audit(&args),
         Command::Build(args) => cli::graph::build(&args),
         Command::Graph(args) => cli::graph::graph(&args),
         Command::Diff(args) => cli::gate::diff(&args),
         Command::Bump(args) => cli::gate::bump(&args),
+        Command::Lemmas(args) => cli::lemmas::lemmas(&args),
     }
 }

@@ -69,7 +69,7 @@ pub const FORMULA_ORIGIN: &str = "<formula>";
 
 const INT64: Scalar = Scalar::Int { signed: true, bits: 64 };
 const FLOAT64: Scalar = Scalar::Float(FloatWidth::F64);
-const FUNCTIONS: [&str; 7] = ["finite", "is_nan", "is_inf", "in_range", "abs", "min", "max"];
+const FUNCTIONS: [&str; 8] = ["finite", "is_nan", "is_inf", "in_range", "abs", "min", "max", "clamp"];
 const SCALAR_TYPE_NAMES: [&str; 4] = ["Bool", "Int", "UInt", "Float"];
 
 /// Typed variables a standalone expression may name. A variable named
@@ -287,7 +287,7 @@ impl Interface {
 
 /// Names a port or a predicate may not take: the literals, `value`, and
 /// the built-ins that have a meaning without arguments (`finite` is
-/// `finite(value)`). `min`, `max`, `abs` and `in_range` are only functions
+/// `finite(value)`). `min`, `max`, `abs`, `clamp` and `in_range` are only functions
 /// when called, so a port may be named `min`.
 fn is_reserved(name: &str) -> bool {
     matches!(name, "true" | "false" | "value" | "finite" | "is_nan" | "is_inf")
@@ -758,7 +758,7 @@ fn is_untyped(e: &Expr) -> bool {
         ExprKind::Binary(BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div, a, b) => {
             is_untyped(a) && is_untyped(b)
         }
-        ExprKind::Call(name, _, args) if matches!(name.as_str(), "abs" | "min" | "max") => {
+        ExprKind::Call(name, _, args) if matches!(name.as_str(), "abs" | "min" | "max" | "clamp") => {
             !args.is_empty() && args.iter().all(is_untyped)
         }
         _ => false,
@@ -1122,6 +1122,7 @@ impl<'a> Checker<'a> {
             }
             "abs" => self.error(span, "`abs` is a function: write abs(x)".to_owned()),
             "min" | "max" => self.error(span, format!("`{name}` is a function: write {name}(a, b)")),
+            "clamp" => self.error(span, "`clamp` is a function: write clamp(x, lo, hi)".to_owned()),
             _ => self.unknown_name(name, span),
         }
     }
@@ -1216,6 +1217,7 @@ impl<'a> Checker<'a> {
             ("finite" | "is_nan" | "is_inf", [x]) => self.float_test(name, Arg::Expr(x)),
             ("abs", [x]) => self.abs(x, hint),
             ("min" | "max", [a, b]) => self.min_max(name == "min", a, b, span, hint),
+            ("clamp", [x, lo, hi]) => self.clamp(x, lo, hi, span, hint),
             ("in_range", [x, lo, hi]) => self.in_range(Arg::Expr(x), lo, hi, span),
             ("in_range", [lo, hi]) if !matches!(self.value, ValueOf::Absent) => {
                 self.in_range(Arg::Value(name_span), lo, hi, span)
@@ -1237,6 +1239,7 @@ impl<'a> Checker<'a> {
             "finite" | "is_nan" | "is_inf" => format!("1 argument: {name}(x)"),
             "abs" => "1 argument: abs(x)".to_owned(),
             "min" | "max" => format!("2 arguments: {name}(a, b)"),
+            "clamp" => "3 arguments: clamp(x, lo, hi)".to_owned(),
             "in_range" => "2 or 3 arguments: in_range(lo, hi) or in_range(x, lo, hi)".to_owned(),
             _ => {
                 let message = if self.predicates.iter().any(|p| p.name == name) {
@@ -1306,6 +1309,19 @@ impl<'a> Checker<'a> {
         self.expect_number(&ta, name, args[0])?;
         let (a, b) = (Box::new(ta), Box::new(tb));
         Ok(if min { Term::Min(a, b) } else { Term::Max(a, b) })
+    }
+
+    /// `clamp(x, lo, hi)` is `min(max(x, lo), hi)`: a NaN `x` gives `lo`.
+    fn clamp(&mut self, x: &Expr, lo: &Expr, hi: &Expr, span: Span, hint: Option<Scalar>) -> Checked {
+        let args = [Arg::Expr(x), Arg::Expr(lo), Arg::Expr(hi)];
+        let mut results = self.same_type(&args, hint).into_iter();
+        let tx = results.next().unwrap_or(Err(Failed));
+        let tlo = results.next().unwrap_or(Err(Failed));
+        let thi = results.next().unwrap_or(Err(Failed));
+        let (tx, tlo, thi) = (tx?, tlo?, thi?);
+        self.expect_one_type("clamp", &[(&tx, args[0]), (&tlo, args[1]), (&thi, args[2])], span)?;
+        self.expect_number(&tx, "clamp", args[0])?;
+        Ok(Term::Min(Box::new(Term::Max(Box::new(tx), Box::new(tlo))), Box::new(thi)))
     }
 
     fn in_range(&mut self, x: Arg<'_>, lo: &Expr, hi: &Expr, span: Span) -> Checked {
@@ -1827,9 +1843,9 @@ mod tests {
         assert_eq!(err("abs(b)"), (4, 5, "`abs` needs numbers, but `b` is Bool".into()));
         assert_eq!(
             err("sqrt(x) > 0.0"),
-            (0, 4, "unknown function `sqrt`. The functions are finite, is_nan, is_inf, in_range, abs, min, max".into())
+            (0, 4, "unknown function `sqrt`. The functions are finite, is_nan, is_inf, in_range, abs, min, max, clamp".into())
         );
-        assert_eq!(err("fnite(x)"), (0, 5, "unknown function `fnite`: did you mean `finite`? The functions are finite, is_nan, is_inf, in_range, abs, min, max".into()));
+        assert_eq!(err("fnite(x)"), (0, 5, "unknown function `fnite`: did you mean `finite`? The functions are finite, is_nan, is_inf, in_range, abs, min, max, clamp".into()));
         assert_eq!(err("x(1)"), (0, 1, "`x` is a port, not a function".into()));
         assert_eq!(
             err("xx > 0.0"),

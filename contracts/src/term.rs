@@ -20,6 +20,7 @@
 //!   `-0.0` and `0.0` it is `-0.0`; otherwise the smaller. `max` mirrors it
 //!   (`max(-0.0, 0.0) = 0.0`). This is IEEE 754-2019 `minimumNumber` /
 //!   `maximumNumber`.
+//! - `clamp(x, lo, hi)` is `min(max(x, lo), hi)`: a NaN `x` gives `lo`.
 //!
 //! Integers `Int<N>` and `UInt<N>` are N-bit two's-complement bit-vectors:
 //! `+ - *` wrap, `/` truncates toward zero (signed) or is unsigned division;
@@ -27,18 +28,18 @@
 //! for signed `-1` when x >= 0, `1` when x < 0). `abs` of the minimum
 //! signed value is itself; `min`, `max` compare by the type's order.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// IEEE binary floating-point widths.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum FloatWidth {
     F32,
     F64,
 }
 
 /// The type of a term or a scalar variable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Scalar {
     Bool,
     /// `Int<bits>` (signed) or `UInt<bits>`, 1 <= bits <= 128.
@@ -58,7 +59,7 @@ impl fmt::Display for Scalar {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CmpOp {
     Eq,
     Ne,
@@ -68,7 +69,7 @@ pub enum CmpOp {
     Ge,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ArithOp {
     Add,
     Sub,
@@ -78,7 +79,7 @@ pub enum ArithOp {
 
 /// A typed term. Operands of a comparison or arithmetic have the same
 /// [`Scalar`] type (the checker guarantees it).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Term {
     Bool(bool),
     /// A bit-vector literal: `value` is the bit pattern in the low `bits`.

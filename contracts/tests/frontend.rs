@@ -650,3 +650,25 @@ fn deepest_contracts_check_on_a_test_thread() {
     let too_deep = format!("{}x{}", "(".repeat(MAX_DEPTH + 1), ")".repeat(MAX_DEPTH + 1));
     assert!(check_formula(&too_deep, &vars).unwrap_err().message.starts_with("expression nested too deeply"));
 }
+
+#[test]
+fn clamp_is_min_of_max_and_keeps_values_in_range() {
+    use torc_contracts::prove::{prove, Options, Outcome};
+    let vars: Vec<(String, Scalar)> = ["x", "lo", "hi"].iter().map(|n| (n.to_string(), F32)).collect();
+    let var = |n: &str| Box::new(Term::Var { name: n.to_owned(), ty: F32 });
+    let Term::Cmp(CmpOp::Ge, clamped, _) = check_formula("clamp(x, lo, hi) >= 0.0", &vars).unwrap() else { panic!() };
+    assert_eq!(*clamped, Term::Min(Box::new(Term::Max(var("x"), var("lo"))), var("hi")));
+    // Untyped literals take the type of the typed arguments.
+    assert!(check_formula("clamp(x, -1, 1.5) <= 1.5", &vars).is_ok());
+    // A NaN x clamps to lo, so only lo <= hi is needed.
+    let requires = check_formula("lo <= hi", &vars).unwrap();
+    let ensures = check_formula("in_range(clamp(x, lo, hi), lo, hi)", &vars).unwrap();
+    assert_eq!(prove(&[requires], &ensures, &Options::default()), Outcome::Valid);
+    let nan = check_formula("is_nan(x) && lo <= hi", &vars).unwrap();
+    let to_lo = check_formula("clamp(x, lo, hi) == lo", &vars).unwrap();
+    assert_eq!(prove(&[nan], &to_lo, &Options::default()), Outcome::Valid);
+    let arity = check_formula("clamp(x, lo) > 0.0", &vars).unwrap_err();
+    assert_eq!(arity.message, "`clamp` takes 3 arguments: clamp(x, lo, hi), but 2 arguments were given");
+    let bare = check_formula("clamp > 0.0", &vars).unwrap_err();
+    assert_eq!(bare.message, "`clamp` is a function: write clamp(x, lo, hi)");
+}

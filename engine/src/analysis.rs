@@ -20,15 +20,14 @@ use crate::gate;
 use crate::package::{Details, Manifest, Quantity};
 use crate::registry::{archive, Registries};
 use crate::resolve::Resolved;
-use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use torc_contracts::interface::Interface;
-use torc_contracts::prove::Options;
 use torc_graph::bounds::{self, check_declared, DeclaredCheck, ModuleBounds, Resource};
 use torc_graph::model::Graph;
-use torc_graph::obligations::{self, Discharged, Prover, Status, Waiver, Z3Prover};
+use torc_graph::obligations::{self, Discharged, Status, Waiver};
+use torc_proofs::search::SearchProver;
 use torc_graph::source::{self, SourceGraph, GRAPH_TOML};
 
 /// One module's graph, checked.
@@ -55,6 +54,9 @@ pub struct ObligationReport {
     pub location: String,
     #[serde(flatten)]
     pub status: Status,
+    /// How it was proved: `lemma clamp_in_range (torc-arithmetic-proofs)`,
+    /// `Z3`, `cache (...)`; none when it was not.
+    pub method: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -138,7 +140,7 @@ pub fn check_graphs(
     resolved: &Resolved,
     packages: &HashMap<String, Manifest>,
     registries: &Registries,
-    options: &Options,
+    prover: &SearchProver,
 ) -> Result<GraphReport> {
     // The tree's modules, root first.
     let mut modules = Vec::new();
@@ -212,8 +214,7 @@ pub fn check_graphs(
     }
     let all_bounds = bounds::analyze(&graphs, &fallback);
 
-    // Obligations of each graph, proved in parallel.
-    let prover = Z3Prover { options: *options };
+    // Obligations of each graph: cache, lemmas, then Z3.
     let mut reports = Vec::new();
     for module in &modules {
         let name = &module.manifest.name;
@@ -226,10 +227,17 @@ pub fn check_graphs(
             .collect();
         let obligations = obligations::obligations(&parsed.graph, &own, &callees)
             .map_err(|e| Error::input(Location::new(&parsed.file, 1, 1, ""), e.to_string()))?;
+        let mut methods = HashMap::new();
         let mut discharged: Vec<Discharged> = obligations
-            .into_par_iter()
+            .into_iter()
             .map(|obligation| {
-                let status = match prover.prove(&obligation.assumptions, &obligation.goal) {
+                let found = prover.search(&obligation.assumptions, &obligation.goal);
+                if let Some(witness) = &found.witness {
+                    let method = witness.method();
+                    let method = if found.cached { format!("cache ({method})") } else { method };
+                    methods.insert(obligation.id.clone(), method);
+                }
+                let status = match found.outcome {
                     torc_contracts::prove::Outcome::Valid => Status::Proved,
                     torc_contracts::prove::Outcome::Invalid(counterexample) => Status::Failed { counterexample },
                     torc_contracts::prove::Outcome::Unknown(reason) => Status::Unknown { reason },
@@ -255,6 +263,7 @@ pub fn check_graphs(
                     Some(node) => format!("{file}:{}", parsed.node_line(node)),
                     None => file.clone(),
                 },
+                method: matches!(d.status, Status::Proved).then(|| methods.get(&d.obligation.id).cloned()).flatten(),
                 status: d.status,
             })
             .collect();

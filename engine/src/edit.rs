@@ -331,11 +331,11 @@ mod tests {
     #[test]
     fn replacing_an_inline_table_sets_its_version() {
         let text =
-            "[proof-library]\nname = \"p\"\nversion = \"1.0.0\"\n\n[dependencies]\na = { version = \"1.0.0\" } # why\n";
+            "[proof-library]\nname = \"p\"\nversion = \"1.0.0\"\nlemmas = [\"a.lemma\"]\n\n[dependencies]\na = { version = \"1.0.0\" } # why\n";
         let (replaced, after) = edit("torc.toml", text, "a", "^2", false);
         assert!(replaced);
         assert!(after.ends_with("a = { version = \"^2\" } # why\n"), "{after}");
-        let text = "[proof-library]\nname = \"p\"\nversion = \"1.0.0\"\n\n[dependencies.a]\nversion = \"1.0.0\"\n";
+        let text = "[proof-library]\nname = \"p\"\nversion = \"1.0.0\"\nlemmas = [\"a.lemma\"]\n\n[dependencies.a]\nversion = \"1.0.0\"\n";
         let (replaced, after) = edit("torc.toml", text, "a", "^2", false);
         assert!(replaced);
         assert!(after.ends_with("[dependencies.a]\nversion = \"^2\"\n"), "{after}");

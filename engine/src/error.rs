@@ -109,6 +109,11 @@ pub enum Error {
     /// says why, finding by finding.
     #[error("refused by the semver gate: {}", report.refusal())]
     GateRefused { report: Box<crate::gate::Report> },
+
+    /// A proof library with lemmas Z3 refuted or could not prove (and
+    /// that are not axioms); one line per lemma.
+    #[error("proof library {name} {version} is refused: {} lemma(s) not proved\n  {}", failures.len(), failures.join("\n  "))]
+    LibraryRefused { name: String, version: String, failures: Vec<String> },
 }
 
 impl Error {
@@ -128,7 +133,8 @@ impl Error {
             | Error::VersionNotFound { .. }
             | Error::Registry { .. }
             | Error::HashMismatch { .. }
-            | Error::GateRefused { .. } => ErrorKind::Refused,
+            | Error::GateRefused { .. }
+            | Error::LibraryRefused { .. } => ErrorKind::Refused,
             Error::PackageNotFound { .. } | Error::NoSolution { .. } | Error::Cycle { .. } => ErrorKind::Unresolvable,
             Error::Trust { .. } | Error::LockOutdated { .. } => ErrorKind::Policy,
         }

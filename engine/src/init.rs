@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 /// Refuses when `dir` already has a `torc.toml` or `spec.yaml`, and when
 /// the name is not a valid package name (then the user is told to pass
 /// `--name`). A specification package also gets `specs/`, `tests/`,
-/// `docs/` and a stub `specs/main.tla`; files that exist are kept.
+/// `docs/` and a stub `specs/main.tla`; a proof library gets
+/// `lemmas/main.lemma`; files that exist are kept.
 ///
 /// ```
 /// use torc_engine::{init::init, manifest, package::PackageKind};
@@ -63,6 +64,14 @@ pub fn init(dir: &Path, kind: PackageKind, name: Option<&str>) -> Result<PathBuf
             write_atomic(&main, MAIN_TLA.as_bytes())?;
         }
     }
+    if kind == PackageKind::Proof {
+        let lemmas = dir.join("lemmas");
+        fs::create_dir_all(&lemmas).map_err(|e| Error::io(&lemmas, e))?;
+        let main = lemmas.join("main.lemma");
+        if !main.exists() {
+            write_atomic(&main, MAIN_LEMMA.as_bytes())?;
+        }
+    }
     write_atomic(&path, text.as_bytes())?;
     Ok(path)
 }
@@ -84,6 +93,12 @@ fn default_name(dir: &Path, manifest: &Path) -> Result<String> {
     })?;
     Ok(dir_name)
 }
+
+/// The first lemma file of a new proof library (the syntax is
+/// `torc_proofs::lemma`'s).
+const MAIN_LEMMA: &str = "// A lemma: for all parameters, `requires` implies `ensures`; Z3 proves it\n\
+// when the library is built. An `axiom NAME(...) reason \"...\"` is taken unproved.\n\
+lemma abs_non_negative(x: Float<32>)\n  requires !is_nan(x)\n  ensures abs(x) >= 0.0\n";
 
 fn template(kind: PackageKind, name: &str) -> String {
     match kind {
@@ -128,6 +143,9 @@ name = "{name}"
 version = "0.1.0"
 description = "What the lemmas in {name} prove, in one sentence"
 license = "MIT OR Apache-2.0"
+# Lemma files, relative to this directory; every lemma is proved by Z3
+# when the library is built.
+lemmas = ["lemmas/main.lemma"]
 
 [dependencies]
 "#
@@ -190,7 +208,7 @@ mod tests {
                     let tla = fs::read_to_string(dir.join("specs/main.tla")).unwrap();
                     assert!(tla.contains("MODULE main"));
                 }
-                (Details::Platform(_), PackageKind::Platform) | (Details::Proof, PackageKind::Proof) => {}
+                (Details::Platform(_), PackageKind::Platform) | (Details::Proof(_), PackageKind::Proof) => {}
                 (details, kind) => panic!("{kind} got {details:?}"),
             }
         }

@@ -15,6 +15,8 @@ pub mod error;
 pub mod fs;
 pub mod gate;
 pub mod init;
+pub mod lemmas;
+pub mod library;
 pub mod lock;
 pub mod manifest;
 pub mod package;

@@ -151,9 +151,18 @@ pub enum Details {
     Module(ModuleDetails),
     /// `[platform]`: a platform model and its budgets.
     Platform(PlatformDetails),
-    /// Lemma files arrive with the proofs issue.
-    Proof,
+    /// `[proof-library]`: lemma files.
+    Proof(ProofDetails),
     Spec(SpecDetails),
+}
+
+/// What a `[proof-library]` manifest has beyond the shared fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProofDetails {
+    /// `lemmas = ["lemmas/arith.lemma"]`: the lemma files, relative to the
+    /// package directory, in order (required, non-empty, no duplicates;
+    /// whether they exist is checked when the library is built).
+    pub lemmas: Vec<String>,
 }
 
 /// What a `[platform]` manifest has beyond the shared fields.

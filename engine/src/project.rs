@@ -142,6 +142,10 @@ pub fn publish_checked(
     dry_run: bool,
 ) -> Result<Publication> {
     let project = Project::open(Some(dir))?;
+    // A proof library's lemmas are proved once, here, before it is published.
+    if project.manifest.kind == crate::package::PackageKind::Proof {
+        crate::library::build_library(&project.dir, &project.manifest, &torc_contracts::prove::Options::default())?;
+    }
     // Publishing creates a registry directory that does not exist yet.
     let target = registries.target(registry)?;
     let report = publish_gate(&project, target, &gate::Options::default())?;

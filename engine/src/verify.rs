@@ -12,6 +12,7 @@ use crate::resolve::{Resolved, Unlock};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use torc_contracts::prove::Options;
+use torc_proofs::search::SearchProver;
 use torc_graph::platform::{budget_report, BudgetReport, PlatformModel, Verdict as PlatformVerdict};
 
 /// The manifests of every resolved package, read from the archives their
@@ -108,8 +109,11 @@ pub fn verify_all(
     let packages = package_manifests(&locked.resolved, registries)?;
     let manifests = TreeManifests { root: &project.manifest, packages: &packages };
     let boundaries = boundaries::check(&locked.resolved, &manifests, options)?;
+    let home = crate::registry::torc_home()?;
+    let lemmas = crate::lemmas::tree_lemmas(&locked.resolved, &packages, registries, &home, options)?;
+    let prover = SearchProver::new(lemmas, Some(home.join("proofs").join("cache")), *options);
     let graphs =
-        analysis::check_graphs(&project.manifest, &project.dir, &locked.resolved, &packages, registries, options)?;
+        analysis::check_graphs(&project.manifest, &project.dir, &locked.resolved, &packages, registries, &prover)?;
     let platform = match platform {
         Some(reference) => {
             let model = platform_model(reference, registries)?;

@@ -96,7 +96,7 @@ fn init_every_kind_then_add_and_read() {
             (kind, &manifest.details),
             (PackageKind::Module, Details::Module(_))
                 | (PackageKind::Platform, Details::Platform(_))
-                | (PackageKind::Proof, Details::Proof)
+                | (PackageKind::Proof, Details::Proof(_))
                 | (PackageKind::Spec, Details::Spec(_))
         ));
     }

@@ -8,3 +8,9 @@
 //! - `lemma`: lemma files and proof libraries.
 //! - `metamath`: set.mm conclusions as index terms.
 //! - `search`: proof search with a cache and witnesses.
+
+pub mod index;
+pub mod term;
+pub mod lemma;
+pub mod metamath;
+pub mod search;

@@ -2,7 +2,9 @@
 
 pub mod gate;
 pub mod graph;
+pub mod lemmas;
 pub mod package;
+pub mod proofs;
 pub mod registry;
 pub mod report;
 pub mod solve;

@@ -52,6 +52,9 @@ pub struct AddArgs {
     /// Add to the dev-dependencies.
     #[arg(long)]
     pub dev: bool,
+    /// The dependency must be a proof library (its registry says kind `proof`).
+    #[arg(long)]
+    pub proof: bool,
     /// The project: its manifest, or the directory holding it.
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
@@ -79,6 +82,9 @@ pub fn add(args: &AddArgs) -> ExitCode {
         let (name, requirement) = parse_dependency(&args.dependency)?;
         let project = Project::open(args.manifest_path.as_deref())?;
         let registries = Registries::load()?;
+        if args.proof {
+            check_proof_library(&registries, &name)?;
+        }
         let (requirement, replaced) = project::add(&project, &registries, &name, requirement, args.dev)?;
         Ok::<_, Error>((project, name, requirement, replaced))
     };
@@ -90,6 +96,24 @@ pub fn add(args: &AddArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => report::fail(&e),
+    }
+}
+
+/// `torc add --proof NAME`: NAME's releases in the registry it resolves
+/// from must be proof libraries. An unknown name is left to `add`, which
+/// says which registries it searched.
+fn check_proof_library(registries: &Registries, name: &str) -> Result<(), Error> {
+    let Some((registry, entries)) = registries.lookup(name)? else { return Ok(()) };
+    match entries.iter().rev().find(|e| !e.yanked).or(entries.last()) {
+        Some(entry) if entry.kind != PackageKind::Proof => Err(Error::input(
+            Location::new("<command line>", 1, 1, "NAME"),
+            format!(
+                "`{name}` is a {} in registry `{}`, not a proof library; --proof adds only proof libraries",
+                entry.kind,
+                registry.name()
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -168,7 +168,8 @@ fn render_graphs(out: &mut String, graphs: &GraphReport) {
                     ("waived ", Some(format!("{justification} (approved by {approved_by})")))
                 }
             };
-            let _ = writeln!(out, "  {status} {}  {}  ({})", o.id, o.description, o.location);
+            let by = o.method.as_ref().map(|m| format!(" by {m}")).unwrap_or_default();
+            let _ = writeln!(out, "  {status} {}  {}  ({}){by}", o.id, o.description, o.location);
             if let Some(detail) = detail {
                 let _ = writeln!(out, "            {detail}");
             }

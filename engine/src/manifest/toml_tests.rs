@@ -203,8 +203,11 @@ fn platform_and_proof_library_have_only_the_shared_fields() {
     assert_eq!((m.kind, m.details.clone()), (PackageKind::Platform, Details::Platform(PlatformDetails::default())));
     assert_eq!(m.metadata.keywords, ["arm"]);
     assert!(m.dependencies.is_empty());
-    let m = parse("[proof-library]\nname = \"torc-arithmetic-proofs\"\nversion = \"2.0.0\"\n");
-    assert_eq!((m.kind, m.details), (PackageKind::Proof, Details::Proof));
+    let m = parse(
+        "[proof-library]\nname = \"torc-arithmetic-proofs\"\nversion = \"2.0.0\"\nlemmas = [\"lemmas/clamp.lemma\", \"minmax.lemma\"]\n",
+    );
+    let lemmas = vec!["lemmas/clamp.lemma".to_owned(), "minmax.lemma".to_owned()];
+    assert_eq!((m.kind, m.details), (PackageKind::Proof, Details::Proof(ProofDetails { lemmas })));
 }
 
 #[test]
@@ -726,4 +729,21 @@ fn platform_budgets_errors_name_line_and_key() {
     // Budgets are a platform's: a module cannot have them.
     let message = error_at(&module_with("[module.budgets]\nstack = \"1 KiB\"\n"), 4, 9, "module.budgets");
     assert!(message.contains("unknown table"), "{message}");
+}
+
+#[test]
+fn a_proof_library_lists_its_lemma_files() {
+    let head = "[proof-library]\nname = \"p\"\nversion = \"1.0.0\"\n";
+    let missing = error_at(head, 1, 1, "proof-library.lemmas");
+    assert!(missing.contains("missing `lemmas` in [proof-library]"), "{missing}");
+    let empty = error_at(&format!("{head}lemmas = []\n"), 4, 10, "proof-library.lemmas");
+    assert!(empty.contains("at least one lemma file"), "{empty}");
+    let outside = error_at(&format!("{head}lemmas = [\"a.lemma\", \"../b.lemma\"]\n"), 4, 22, "proof-library.lemmas[1]");
+    assert!(outside.contains("not a path inside the package"), "{outside}");
+    let twice = error_at(&format!("{head}lemmas = [\"a.lemma\", \"a.lemma\"]\n"), 4, 22, "proof-library.lemmas[1]");
+    assert!(twice.contains("listed twice"), "{twice}");
+    let not_array = error_at(&format!("{head}lemmas = \"a.lemma\"\n"), 4, 10, "proof-library.lemmas");
+    assert!(not_array.contains("expected an array of lemma file paths"), "{not_array}");
+    let module = error_at("[module]\nname = \"m\"\nversion = \"1.0.0\"\nlemmas = [\"a.lemma\"]\n", 4, 1, "module.lemmas");
+    assert!(module.contains("unknown key `lemmas`"), "{module}");
 }

@@ -9,7 +9,7 @@ use crate::package::{
     validate_name, BaseUnit, Compatibility, DependencyDecl, Details, Effects, IntegrityLevel, Interfaces, Manifest,
     Connection, ConnectionSource, Metadata, ModuleDetails, PackageKind, Port, Predicate, RecordType, ResourceBounds, Safety, TrustPolicy, Waiver,
 };
-use crate::package::{Budgets, PlatformDetails, Relation};
+use crate::package::{Budgets, PlatformDetails, ProofDetails, Relation};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
@@ -70,6 +70,9 @@ pub fn parse_torc_toml(file: &Path, text: &str) -> Result<Manifest> {
     if kind == PackageKind::Platform {
         allowed.push("budgets");
     }
+    if kind == PackageKind::Proof {
+        allowed.push("lemmas");
+    }
     table.deny_unknown(&allowed)?;
     let name_field = table.required("name")?;
     let name = name_field.str()?;
@@ -81,7 +84,7 @@ pub fn parse_torc_toml(file: &Path, text: &str) -> Result<Manifest> {
         PackageKind::Module => Details::Module(module_details(&table)?),
         PackageKind::Platform => Details::Platform(PlatformDetails { budgets: table.optional("budgets", budgets)? }),
         // `KINDS` has no spec: spec packages are `spec.yaml`.
-        PackageKind::Proof | PackageKind::Spec => Details::Proof,
+        PackageKind::Proof | PackageKind::Spec => Details::Proof(ProofDetails { lemmas: lemma_files(&table)? }),
     };
 
     let mut dependencies = Vec::new();
@@ -398,6 +401,36 @@ fn trust_policy(field: &Field<'_>) -> Result<TrustPolicy> {
         reject_yanked: table.optional("reject-yanked", Field::bool)?.unwrap_or(false),
         line: field.line(),
     })
+}
+
+/// `lemmas = ["lemmas/arith.lemma"]` of a `[proof-library]`: relative
+/// paths inside the package, at least one, each once.
+fn lemma_files(table: &Reader<'_>) -> Result<Vec<String>> {
+    let field = table.required("lemmas")?;
+    let Some(Value::Array(array)) = field.node.value() else { return Err(field.expected("an array of lemma file paths")) };
+    if array.is_empty() {
+        return Err(field.error("a proof library needs at least one lemma file: lemmas = [\"lemmas/arith.lemma\"]"));
+    }
+    let mut files: Vec<String> = Vec::new();
+    for (i, value) in array.iter().enumerate() {
+        let element = field.element(i, value);
+        let path = element.str()?;
+        let inside = !path.is_empty()
+            && !path.starts_with('/')
+            && !path.contains('\\')
+            && path.split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..");
+        if !inside {
+            return Err(element.error(format!(
+                "`{}` is not a path inside the package: write a relative path like \"lemmas/arith.lemma\"",
+                quantity::shorten(path)
+            )));
+        }
+        if files.iter().any(|f| f == path) {
+            return Err(element.error(format!("lemma file `{}` is listed twice", quantity::shorten(path))));
+        }
+        files.push(path.to_owned());
+    }
+    Ok(files)
 }
 
 /// `[platform.budgets]`: amounts normalised to bytes, Hz and µs.

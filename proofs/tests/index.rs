@@ -1,0 +1,385 @@
+//! The lemma index against its oracle (a linear scan with `term::matches`),
+//! its refusal of damaged archives, ranking, and the term syntax.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use torc_proofs::index::{IndexBuilder, IndexError, LemmaEntry, LemmaIndex};
+use torc_proofs::term::{apply, matches, parse, Substitution, Term};
+
+/// Symbols with their arities; `f` appears with two arities on purpose.
+const SYMBOLS: &[(&str, usize)] = &[("a", 0), ("b", 0), ("c", 0), ("g", 1), ("f", 1), ("f", 2), ("k", 2), ("t", 3)];
+
+fn term_strategy(vars: u32, var_weight: u32) -> impl Strategy<Value = Term> {
+    let constants = prop::sample::select(vec!["a", "b", "c"]).prop_map(Term::constant);
+    let leaf = if vars == 0 {
+        constants.boxed()
+    } else {
+        prop_oneof![3 => constants, var_weight => (0..vars).prop_map(Term::Var)].boxed()
+    };
+    leaf.prop_recursive(4, 24, 3, |inner| {
+        (
+            prop::sample::select(SYMBOLS.iter().filter(|s| s.1 > 0).copied().collect::<Vec<_>>()),
+            prop::collection::vec(inner, 3),
+        )
+            .prop_map(|((head, arity), mut args)| {
+                args.truncate(arity);
+                Term::app(head, args)
+            })
+    })
+}
+
+fn lemma_set() -> impl Strategy<Value = Vec<Term>> {
+    // Four variables over a handful of positions: non-linear patterns are common.
+    prop::collection::vec(term_strategy(4, 3), 0..40)
+}
+
+/// Ground goals, goals with (opaque) goal variables, and instances of lemmas.
+fn goals(lemmas: Vec<Term>) -> impl Strategy<Value = (Vec<Term>, Vec<Term>)> {
+    let n = lemmas.len();
+    let instances = prop::collection::vec((0..n.max(1), prop::collection::vec(term_strategy(0, 0), 4)), 0..12);
+    let free = prop::collection::vec(prop_oneof![term_strategy(0, 0), term_strategy(2, 1)], 0..12);
+    (Just(lemmas), instances, free).prop_map(move |(lemmas, instances, mut free)| {
+        for (i, args) in instances {
+            if let Some(l) = lemmas.get(i) {
+                let sigma: Substitution = args.into_iter().enumerate().map(|(v, t)| (v as u32, t)).collect();
+                free.push(apply(l, &sigma));
+            }
+        }
+        (lemmas, free)
+    })
+}
+
+fn entries(conclusions: &[Term]) -> Vec<LemmaEntry> {
+    conclusions
+        .iter()
+        .enumerate()
+        .map(|(i, c)| LemmaEntry {
+            name: format!("lemma_{i}"),
+            library: "test".into(),
+            conclusion: c.clone(),
+            hypotheses: i % 3,
+        })
+        .collect()
+}
+
+/// Writes, verifies and opens an index in `dir`.
+fn build(dir: &Path, entries: &[LemmaEntry]) -> (PathBuf, LemmaIndex) {
+    let path = dir.join("lemmas.idx");
+    let mut builder = IndexBuilder::new();
+    for e in entries {
+        builder.add(e.clone());
+    }
+    let digest = builder.write(&path).unwrap();
+    assert_eq!(LemmaIndex::verify(&path, None).unwrap(), digest);
+    assert_eq!(LemmaIndex::verify(&path, Some(&digest)).unwrap(), digest);
+    let index = LemmaIndex::open(&path).unwrap();
+    (path, index)
+}
+
+/// The oracle's ranking, from the entries themselves.
+fn rank(e: &LemmaEntry, id: u32) -> (usize, std::cmp::Reverse<usize>, usize, u32) {
+    (e.conclusion.vars().len(), std::cmp::Reverse(e.conclusion.size()), e.hypotheses, id)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn query_agrees_with_a_linear_scan((lemmas, goals) in lemma_set().prop_flat_map(goals)) {
+        let dir = tempfile::tempdir().unwrap();
+        let entries = entries(&lemmas);
+        let (_, index) = build(dir.path(), &entries);
+        prop_assert_eq!(index.len(), entries.len());
+        for (id, e) in entries.iter().enumerate() {
+            let view = index.lemma(id as u32);
+            prop_assert_eq!(&view.conclusion(), &e.conclusion);
+            prop_assert_eq!(view.name(), e.name.as_str());
+            prop_assert_eq!(view.hypotheses(), e.hypotheses);
+        }
+        for goal in &goals {
+            let mut expected: Vec<(u32, Substitution)> = entries
+                .iter()
+                .enumerate()
+                .filter_map(|(id, e)| matches(&e.conclusion, goal).map(|s| (id as u32, s)))
+                .collect();
+            expected.sort_by_key(|(id, _)| rank(&entries[*id as usize], *id));
+            let found: Vec<(u32, Substitution)> = index.query(goal).into_iter().map(|m| (m.id, m.substitution)).collect();
+            prop_assert_eq!(&found, &expected, "goal {}", goal);
+            for (id, sigma) in &found {
+                prop_assert_eq!(&apply(&entries[*id as usize].conclusion, sigma), goal);
+            }
+        }
+    }
+
+    #[test]
+    fn related_counts_shared_symbols((lemmas, goals) in lemma_set().prop_flat_map(goals)) {
+        let dir = tempfile::tempdir().unwrap();
+        let entries = entries(&lemmas);
+        let (_, index) = build(dir.path(), &entries);
+        let symbols = |t: &Term| {
+            let mut s = Vec::new();
+            t.visit(&mut |t| if let Term::App { head, args } = t { s.push((head.clone(), args.len())) });
+            s.sort();
+            s.dedup();
+            s
+        };
+        for goal in &goals {
+            let gs = symbols(goal);
+            let related = index.related(goal, 5);
+            prop_assert!(related.len() <= 5);
+            prop_assert!(related.windows(2).all(|w| w[0].1 >= w[1].1));
+            let mut expected: BTreeMap<u32, usize> = BTreeMap::new();
+            for (id, e) in entries.iter().enumerate() {
+                let n = symbols(&e.conclusion).iter().filter(|s| gs.contains(s)).count();
+                if n > 0 {
+                    expected.insert(id as u32, n);
+                }
+            }
+            prop_assert_eq!(related.len(), expected.len().min(5));
+            for (id, n) in related {
+                prop_assert_eq!(expected.get(&id), Some(&n));
+            }
+        }
+    }
+
+    #[test]
+    fn term_text_round_trips(t in term_with_odd_names()) {
+        let text = t.to_string();
+        prop_assert_eq!(parse(&text).unwrap(), t.clone(), "{}", text);
+        prop_assert_eq!(t.normalise_vars().normalise_vars(), t.normalise_vars());
+    }
+
+    #[test]
+    fn parse_never_panics(text in "[a-z?0-9(), \"\\\\]{0,30}") {
+        if let Ok(t) = parse(&text) {
+            prop_assert_eq!(parse(&t.to_string()).unwrap(), t);
+        }
+    }
+}
+
+fn term_with_odd_names() -> impl Strategy<Value = Term> {
+    let name = "[a-z0-9?\"(), \\\\.é]{0,4}";
+    let leaf = prop_oneof![name.prop_map(Term::constant), (0u32..1000).prop_map(Term::Var)];
+    leaf.prop_recursive(4, 20, 3, move |inner| {
+        (name, prop::collection::vec(inner, 1..4)).prop_map(|(h, args)| Term::app(h, args))
+    })
+}
+
+fn sample_entries() -> Vec<LemmaEntry> {
+    let texts = [
+        "in_range(clamp(?0, ?1, ?2), ?1, ?2)",
+        "le(min(?0, ?1), ?0)",
+        "le(min(?0, ?1), ?1)",
+        "le(?0, max(?0, ?1))",
+        "ge(abs(?0), 0.0)",
+        "eq(abs(neg(?0)), abs(?0))",
+        "le(?0, ?0)",
+    ];
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| LemmaEntry {
+            name: format!("l{i}"),
+            library: "arith".into(),
+            conclusion: parse(t).unwrap(),
+            hypotheses: 1,
+        })
+        .collect()
+}
+
+fn assert_refused(path: &Path, what: &str) {
+    assert!(LemmaIndex::verify(path, None).is_err(), "{what}: verify accepted");
+    assert!(LemmaIndex::open(path).is_err(), "{what}: open accepted");
+}
+
+#[test]
+fn truncated_archives_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = build(dir.path(), &sample_entries());
+    let bytes = std::fs::read(&path).unwrap();
+    let sidecar = std::fs::read(dir.path().join("lemmas.idx.blake3")).unwrap();
+    let mut cut = 0;
+    while cut < bytes.len() {
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        std::fs::write(dir.path().join("lemmas.idx.blake3"), &sidecar).unwrap();
+        assert_refused(&path, &format!("truncated at {cut}"));
+        // Even with a digest that matches the truncated file, the archive check refuses it.
+        let digest = blake3::hash(&bytes[..cut]).to_hex().to_string();
+        assert!(LemmaIndex::verify(&path, Some(&digest)).is_err(), "truncated at {cut}, matching digest");
+        cut += 97;
+    }
+}
+
+#[test]
+fn flipped_bytes_are_refused_and_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let entries = sample_entries();
+    let (path, _) = build(dir.path(), &entries);
+    let bytes = std::fs::read(&path).unwrap();
+    let sidecar = std::fs::read(dir.path().join("lemmas.idx.blake3")).unwrap();
+    let goal = parse("le(min(x, y), x)").unwrap();
+    let mut accepted_with_matching_digest = 0;
+    for i in 0..bytes.len() {
+        let mut damaged = bytes.clone();
+        damaged[i] ^= 0x5a;
+        std::fs::write(&path, &damaged).unwrap();
+        std::fs::write(dir.path().join("lemmas.idx.blake3"), &sidecar).unwrap();
+        match LemmaIndex::verify(&path, None) {
+            Err(IndexError::DigestMismatch { .. }) => {}
+            other => panic!("flipped byte {i}: {other:?}"),
+        }
+        assert!(LemmaIndex::open(&path).is_err(), "flipped byte {i}: open accepted");
+        // With a digest that matches the damage, the archive and tree checks
+        // decide: whatever they accept must be safe to query.
+        let digest = blake3::hash(&damaged).to_hex().to_string();
+        if LemmaIndex::verify(&path, Some(&digest)).is_ok() {
+            accepted_with_matching_digest += 1;
+            let index = LemmaIndex::open(&path).unwrap();
+            let _ = index.query(&goal);
+            let _ = index.related(&goal, 3);
+            for id in 0..index.len() as u32 {
+                let _ = index.lemma(id).conclusion();
+            }
+        }
+    }
+    eprintln!("{accepted_with_matching_digest} of {} single-byte flips pass the archive checks", bytes.len());
+}
+
+#[test]
+fn wrong_digest_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = build(dir.path(), &sample_entries());
+    let side = dir.path().join("lemmas.idx.blake3");
+    let wrong = blake3::hash(b"something else").to_hex().to_string();
+    std::fs::write(&side, format!("{wrong}\n")).unwrap();
+    assert!(matches!(LemmaIndex::verify(&path, None), Err(IndexError::DigestMismatch { .. })));
+    assert!(LemmaIndex::open(&path).is_err());
+    assert!(LemmaIndex::verify(&path, Some(&wrong)).is_err());
+    std::fs::write(&side, "not a digest\n").unwrap();
+    assert!(matches!(LemmaIndex::verify(&path, None), Err(IndexError::BadSidecar { .. })));
+    assert!(LemmaIndex::open(&path).is_err());
+    std::fs::remove_file(&side).unwrap();
+    assert!(matches!(LemmaIndex::verify(&path, None), Err(IndexError::MissingDigest { .. })));
+    assert!(LemmaIndex::open(&path).is_err());
+    // The right digest, given at install time, restores it.
+    let digest = blake3::hash(&std::fs::read(&path).unwrap()).to_hex().to_string();
+    LemmaIndex::verify(&path, Some(&digest)).unwrap();
+    assert_eq!(LemmaIndex::open(&path).unwrap().len(), 7);
+}
+
+#[test]
+fn modified_after_verification_is_reverified() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = build(dir.path(), &sample_entries());
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Past the file-system clock's granularity, so the modification time moves.
+    std::thread::sleep(Duration::from_millis(50));
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(LemmaIndex::open(&path).is_err());
+}
+
+#[test]
+fn more_specific_lemmas_come_first() {
+    let texts = [
+        ("general", "f(?0, ?1)", 0),
+        ("diagonal", "f(?0, ?0)", 2),
+        ("left_a", "f(a, ?0)", 1),
+        ("ground", "f(a, a)", 5),
+        ("left_a_again", "f(a, ?3)", 1),
+        ("other", "g(?0)", 0),
+    ];
+    let entries: Vec<LemmaEntry> = texts
+        .iter()
+        .map(|(n, t, h)| LemmaEntry {
+            name: n.to_string(),
+            library: "x".into(),
+            conclusion: parse(t).unwrap(),
+            hypotheses: *h,
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, index) = build(dir.path(), &entries);
+    let names: Vec<&str> = index.query(&parse("f(a, a)").unwrap()).iter().map(|m| index.lemma(m.id).name()).collect();
+    assert_eq!(names, ["ground", "left_a", "left_a_again", "diagonal", "general"]);
+    let m = index.query(&parse("f(b, a)").unwrap());
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].substitution, BTreeMap::from([(0, Term::constant("b")), (1, Term::constant("a"))]));
+    // Goal variables are constants: ?5 does not match `a`, but ?0 binds it.
+    let names: Vec<&str> = index.query(&parse("f(?5, ?5)").unwrap()).iter().map(|m| index.lemma(m.id).name()).collect();
+    assert_eq!(names, ["diagonal", "general"]);
+    assert!(index.query(&parse("h(a)").unwrap()).is_empty());
+    assert_eq!(index.related(&parse("g(f(b, c))").unwrap(), 10).len(), 6);
+}
+
+#[test]
+fn empty_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, index) = build(dir.path(), &[]);
+    assert!(index.is_empty());
+    assert!(index.query(&parse("f(a)").unwrap()).is_empty());
+    assert!(index.related(&parse("f(a)").unwrap(), 3).is_empty());
+    assert_eq!(index.stats().lemmas, 0);
+}
+
+/// Deterministic pseudo-random lemmas (xorshift), for the open-cost test.
+fn random_entries(n: usize) -> Vec<LemmaEntry> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    fn term(next: &mut impl FnMut() -> u64, depth: u32) -> Term {
+        let r = next();
+        if depth == 0 || (depth < 5 && r.is_multiple_of(4)) {
+            return if r.is_multiple_of(5) {
+                Term::Var((r >> 8) as u32 % 3)
+            } else {
+                Term::constant(format!("c{}", (r >> 8) % 50))
+            };
+        }
+        let arity = 1 + (r >> 16) % 3;
+        let head = format!("s{}", (r >> 24) % 200);
+        Term::app(head, (0..arity).map(|_| term(next, depth - 1)).collect())
+    }
+    (0..n)
+        .map(|i| LemmaEntry {
+            name: format!("r{i}"),
+            library: "random".into(),
+            conclusion: term(&mut next, 5),
+            hypotheses: i % 4,
+        })
+        .collect()
+}
+
+#[test]
+fn open_cost_does_not_grow_with_size() {
+    for n in [10, 100_000] {
+        let dir = tempfile::tempdir().unwrap();
+        let entries = random_entries(n);
+        let (path, index) = build(dir.path(), &entries);
+        let stats = index.stats();
+        drop(index);
+        let runs = 100;
+        let start = Instant::now();
+        for _ in 0..runs {
+            let index = LemmaIndex::open(&path).unwrap();
+            assert_eq!(index.len(), n);
+        }
+        let open = start.elapsed() / runs;
+        let goal = entries[n / 2].conclusion.clone();
+        let ground = apply(&goal, &(0..3).map(|v| (v, Term::constant("c1"))).collect());
+        let index = LemmaIndex::open(&path).unwrap();
+        let start = Instant::now();
+        let found = index.query(&ground);
+        let query = start.elapsed();
+        assert!(found.iter().any(|m| m.id == (n / 2) as u32));
+        eprintln!("{n} lemmas: open {open:?}, one query {query:?} ({} matches), {stats:?}", found.len());
+    }
+}
