@@ -20,6 +20,8 @@ enum Command {
     Tree(cli::tree::TreeArgs),
     /// Resolve the project and prove every contract at its module boundaries.
     Verify(cli::verify::VerifyArgs),
+    /// Prove the graph obligations lemma first (cache, lemmas, Z3); --check re-checks stored proofs.
+    Prove(cli::verify::ProveArgs),
     /// Re-resolve locked packages (all, or the ones named) to their newest fitting releases.
     Update(cli::tree::UpdateArgs),
     /// Check the version with the semver gate, pack the package and publish it to a registry.
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Solve(args) => cli::solve::main(&args),
         Command::Tree(args) => cli::tree::tree(&args),
         Command::Verify(args) => cli::verify::verify(&args),
+        Command::Prove(args) => cli::verify::prove(&args),
         Command::Update(args) => cli::tree::update(&args),
         Command::Publish(args) => cli::registry::publish(&args),
         Command::Yank(args) => cli::registry::yank(&args),

@@ -769,17 +769,18 @@ impl LemmaIndex {
         Some(bound.into_iter().map(|(v, s, _)| (v, goal.subterms[s as usize].clone())).collect())
     }
 
-    /// Ranking key: fewer distinct variables, then larger conclusion, then
-    /// fewer hypotheses, then id.
-    fn rank(&self, id: u32) -> (u32, std::cmp::Reverse<u32>, u32, u32) {
+    /// Ranking key: more symbols in the conclusion first (a pattern that
+    /// is an instance of another has at least as many, so it ranks first),
+    /// then fewer distinct variables, then fewer hypotheses, then id.
+    fn rank(&self, id: u32) -> (std::cmp::Reverse<u32>, u32, u32, u32) {
         let l = &self.data().lemmas[id as usize];
-        (l.distinct_vars.to_native(), std::cmp::Reverse(l.codes_len.to_native()), l.hypotheses.to_native(), id)
+        (std::cmp::Reverse(l.codes_len.to_native()), l.distinct_vars.to_native(), l.hypotheses.to_native(), id)
     }
 
     /// Every lemma whose conclusion generalises `goal` (one-way match, checked
-    /// exactly after the tree walk), most specific first: fewest distinct
-    /// pattern variables, then largest conclusion, then fewest hypotheses,
-    /// then id; each with its substitution.
+    /// exactly after the tree walk), most specific first: most symbols in
+    /// the conclusion, then fewest distinct pattern variables, then fewest
+    /// hypotheses, then id; each with its substitution.
     pub fn query(&self, goal: &Term) -> Vec<Match> {
         let goal = self.flatten(goal);
         let mut ids = Vec::new();

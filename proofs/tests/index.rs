@@ -80,8 +80,9 @@ fn build(dir: &Path, entries: &[LemmaEntry]) -> (PathBuf, LemmaIndex) {
 }
 
 /// The oracle's ranking, from the entries themselves.
-fn rank(e: &LemmaEntry, id: u32) -> (usize, std::cmp::Reverse<usize>, usize, u32) {
-    (e.conclusion.vars().len(), std::cmp::Reverse(e.conclusion.size()), e.hypotheses, id)
+fn rank(e: &LemmaEntry, id: u32) -> (std::cmp::Reverse<usize>, usize, usize, u32) {
+    let symbols = e.conclusion.preorder().iter().filter(|k| matches!(k, torc_proofs::term::Key::Sym { .. })).count();
+    (std::cmp::Reverse(symbols), e.conclusion.vars().len(), e.hypotheses, id)
 }
 
 proptest! {

@@ -320,3 +320,68 @@ fn to_sarif(project: &Project, v: &Verification) -> Value {
         }],
     })
 }
+
+#[derive(Debug, Args)]
+pub struct ProveArgs {
+    /// The project: its manifest, or the directory holding it.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Re-check every stored proof (witness) from scratch instead: each
+    /// lemma step re-instantiated against the installed libraries, each Z3
+    /// step asked again.
+    #[arg(long)]
+    pub check: bool,
+    /// Z3's time limit per query, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout: u32,
+}
+
+/// `torc prove`: the graph obligations of the tree, each with how it was
+/// proved (cache, lemma, Z3); `--check` re-checks the stored proofs.
+pub fn prove(args: &ProveArgs) -> ExitCode {
+    let options = torc_contracts::prove::Options { timeout_ms: args.timeout };
+    if args.check {
+        let run = || {
+            let project = Project::open(args.manifest_path.as_deref())?;
+            let registries = Registries::load()?;
+            let locked = torc_engine::project::lock(&project, &registries, &Unlock::Nothing, false)?;
+            let packages = verify::package_manifests(&locked.resolved, &registries)?;
+            let home = torc_engine::registry::torc_home()?;
+            let lemmas = torc_engine::lemmas::tree_lemmas(&locked.resolved, &packages, &registries, &home, &options)?;
+            let cache = home.join("proofs").join("cache");
+            Ok::<_, torc_engine::Error>(torc_proofs::search::check_stored(&cache, lemmas.as_ref(), &options))
+        };
+        return match run() {
+            Ok((checked, failures)) => {
+                for failure in &failures {
+                    println!("FAILED  {failure}");
+                }
+                println!("Re-checked {checked} stored proofs: {} failed.", failures.len());
+                if failures.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(report::UNVERIFIED)
+                }
+            }
+            Err(e) => report::fail(&e),
+        };
+    }
+    let run = || {
+        let project = Project::open(args.manifest_path.as_deref())?;
+        let registries = Registries::load()?;
+        verify::verify_all(&project, &registries, &Unlock::Nothing, false, &options, None)
+    };
+    match run() {
+        Ok(verification) => {
+            let mut out = String::new();
+            render_graphs(&mut out, &verification.graphs);
+            print!("{out}");
+            if verification.graphs.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(report::UNVERIFIED)
+            }
+        }
+        Err(e) => report::fail(&e),
+    }
+}
