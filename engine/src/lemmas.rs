@@ -13,7 +13,7 @@ use crate::package::{Details, Manifest};
 use crate::registry::Registries;
 use crate::resolve::Resolved;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use torc_contracts::prove::Options;
 use torc_proofs::index::{IndexBuilder, LemmaEntry, LemmaIndex};
 use torc_proofs::lemma::{prove_lemma, LemmaStatus};
@@ -71,7 +71,7 @@ pub fn tree_lemmas(
 fn install(
     libraries: &[(String, String, Vec<LibraryLemma>)],
     lemmas: &[IndexedLemma],
-    path: &PathBuf,
+    path: &Path,
     options: &Options,
 ) -> Result<()> {
     use rayon::prelude::*;

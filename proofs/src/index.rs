@@ -774,7 +774,8 @@ impl LemmaIndex {
     /// then fewer distinct variables, then fewer hypotheses, then id.
     fn rank(&self, id: u32) -> (std::cmp::Reverse<u32>, u32, u32, u32) {
         let l = &self.data().lemmas[id as usize];
-        (std::cmp::Reverse(l.codes_len.to_native()), l.distinct_vars.to_native(), l.hypotheses.to_native(), id)
+        let symbols = l.codes_len.to_native() - l.vars_len.to_native();
+        (std::cmp::Reverse(symbols), l.distinct_vars.to_native(), l.hypotheses.to_native(), id)
     }
 
     /// Every lemma whose conclusion generalises `goal` (one-way match, checked
