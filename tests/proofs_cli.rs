@@ -82,3 +82,33 @@ fn obligations_are_proved_by_lemmas_cached_and_rechecked() {
     assert_eq!(code, 6, "{stdout}");
     assert!(stdout.contains("FAILED"), "{stdout}");
 }
+
+#[test]
+fn the_motor_controllers_torc_math_obligations_are_proved_by_lemmas() {
+    let home = TempDir::new().unwrap();
+    let work = TempDir::new().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut packages: Vec<_> =
+        fs::read_dir(root.join("examples/motor-controller/packages")).unwrap().map(|e| e.unwrap().path()).collect();
+    packages.sort();
+    packages.push(root.join("corpora/torc-arithmetic-proofs"));
+    for package in &packages {
+        let (code, _, stderr) = torc(home.path(), work.path(), &["publish", "--manifest-path", package.to_str().unwrap()]);
+        assert_eq!(code, 0, "{}: {stderr}", package.display());
+    }
+    let app = work.path().join("motor-controller");
+    fs::create_dir_all(&app).unwrap();
+    fs::copy(root.join("examples/motor-controller/motor-controller/torc.toml"), app.join("torc.toml")).unwrap();
+    let (code, _, stderr) = torc(home.path(), &app, &["add", "--proof", "torc-arithmetic-proofs"]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let (code, stdout, stderr) = torc(home.path(), &app, &["prove"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let by_lemma: Vec<&str> = stdout.lines().filter(|l| l.contains("proved") && l.contains("by lemma")).collect();
+    for port in ["clamped", "product", "sum", "magnitude"] {
+        assert!(
+            by_lemma.iter().any(|l| l.contains(&format!("output `{port}`"))),
+            "torc-math's `{port}` not proved by a lemma:\n{stdout}"
+        );
+    }
+}
