@@ -1,5 +1,6 @@
 //! The `torc` subcommands.
 
+pub mod corpus;
 pub mod gate;
 pub mod graph;
 pub mod lemmas;

@@ -21,11 +21,22 @@ use torc_solver::{Fact, Index, PackageId, Preference, Resolution, ResolveOptions
 #[derive(Debug, Args)]
 pub struct SolveArgs {
     /// The registry: a `torc-index/1` JSON document.
-    #[arg(long, value_name = "FILE")]
-    pub index: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "corpus", conflicts_with = "corpus")]
+    pub index: Option<PathBuf>,
+    /// A real registry instead: `debian:Packages.xz`, `opam:opam-packages.tar.xz`
+    /// or `crates:crates-io-sparse-subset.tar.xz`.
+    #[arg(long, value_name = "KIND:PATH")]
+    pub corpus: Option<String>,
+    /// With --corpus: check every package for installability alone.
+    #[arg(long, requires = "corpus", conflicts_with = "each_version")]
+    pub installability: bool,
+    /// With --corpus: resolve every version of every package as a root.
+    #[arg(long, requires = "corpus")]
+    pub each_version: bool,
     /// A root requirement, "NAME REQ" (e.g. 'serde ^1.0'); a bare NAME means
-    /// any version. Repeat for several.
-    #[arg(long = "require", value_name = "NAME REQ", required = true)]
+    /// any version. Repeat for several. With --corpus: "NAME" or
+    /// "NAME VERSION" (exactly that version).
+    #[arg(long = "require", value_name = "NAME REQ", required_unless_present_any = ["installability", "each_version"])]
     pub require: Vec<String>,
     /// Keep the releases of a previous solution while they still fit: the
     /// JSON output of `torc solve`, or a bare {"name": "version"} map.
@@ -261,8 +272,9 @@ pub struct Outcome {
 /// Runs `torc solve` without printing anything.
 pub fn run(args: &SolveArgs) -> Result<Outcome, SolveError> {
     let requirements = args.require.iter().map(|r| parse_require(r)).collect::<Result<Vec<_>, _>>()?;
-    let file = args.index.display().to_string();
-    let mut registry = index_doc::read_index(&args.index)?;
+    let index_path = args.index.as_deref().unwrap_or(Path::new("-"));
+    let file = index_path.display().to_string();
+    let mut registry = index_doc::read_index(index_path)?;
     registry.allow_prerelease(args.allow_prerelease);
     // Requested names missing from the index get an empty entry, so an
     // explanation can name them.
@@ -294,6 +306,9 @@ pub fn run(args: &SolveArgs) -> Result<Outcome, SolveError> {
 
 /// Runs `torc solve` and prints the result; returns the exit status.
 pub fn main(args: &SolveArgs) -> ExitCode {
+    if let Some(corpus) = &args.corpus {
+        return super::corpus::main(corpus, args);
+    }
     let status = match run(args).and_then(|outcome| print(&outcome, args.format)) {
         Ok(status) => status,
         Err(e) => {
