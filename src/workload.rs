@@ -63,7 +63,7 @@ pub fn installability(index: &Index, mut progress: impl FnMut(usize, usize)) -> 
     let mut resolver = Resolver::new(index);
     let options = ResolveOptions::default();
     let mut uninstallable = Vec::new();
-    let mut resolved = 0;
+    let mut resolved: usize = 0;
     let mut done = 0;
     for p in 0..index.package_count() {
         let package = PackageId(p as u32);
