@@ -17,7 +17,9 @@ use std::time::Instant;
 use torc::workload;
 use torc_solver::{Index, PackageId, Resolution, ResolveOptions, Resolver, Root, VersionIx};
 
-/// Loads the corpus `spec` (`KIND:PATH`) into the resolver's model.
+/// Loads the corpus `spec` (`KIND:PATH`) into the resolver's model. A
+/// Debian `Packages` file may be plain or `.xz`; an opam repository a
+/// `.tar.xz` or a directory holding `packages/`.
 fn load(spec: &str) -> Result<(String, Index), String> {
     let Some((kind, path)) = spec.split_once(':') else {
         return Err(format!("--corpus {spec:?}: expected KIND:PATH (debian:, opam: or crates:)"));
@@ -28,14 +30,24 @@ fn load(spec: &str) -> Result<(String, Index), String> {
             .map(|c| (kind.to_owned(), c.index))
             .map_err(|e| e.to_string()),
         "debian" => {
-            let text = torc::debian::read_packages_xz(path).map_err(|e| e.to_string())?;
+            let text = if path.extension().is_some_and(|e| e == "xz") {
+                torc::debian::read_packages_xz(path).map_err(|e| e.to_string())?
+            } else {
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?
+            };
             torc::debian::import(&text, &torc::debian::ImportOptions::default())
                 .map(|d| (kind.to_owned(), d.index))
                 .map_err(|e| format!("{}: {e}", path.display()))
         }
-        "opam" => torc::opam::import_tar_xz(path, &torc::opam::ImportOptions::default())
-            .map(|o| (kind.to_owned(), o.index))
-            .map_err(|e| e.to_string()),
+        "opam" => {
+            let options = torc::opam::ImportOptions::default();
+            let imported = if path.is_dir() {
+                torc::opam::import_dir(path, &options)
+            } else {
+                torc::opam::import_tar_xz(path, &options)
+            };
+            imported.map(|o| (kind.to_owned(), o.index)).map_err(|e| e.to_string())
+        }
         other => Err(format!("--corpus: unknown kind `{other}`; expected debian, opam or crates")),
     }
 }
