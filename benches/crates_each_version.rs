@@ -1,5 +1,5 @@
 //! Resolve every version of every crate of a crates.io index subset, with
-//! Torc and with pubgrub, on the same model.
+//! Torc, pubgrub and resolvo, on the same model.
 //!
 //! ```text
 //! cargo bench --bench crates_each_version                      # default corpus
@@ -16,7 +16,7 @@
 //! `TORC_CORPORA` to combine a corpus with criterion flags.
 //!
 //! The corpus is imported once by `torc::crates_io` (pre-releases and yanked
-//! versions left out; see that module for the model). Both solvers then
+//! versions left out; see that module for the model). The three solvers then
 //! answer "can release `v` of package `p` be built?" for every release:
 //!
 //! * Torc: one [`Resolver`] for the whole pass, reused across roots (fresh
@@ -26,10 +26,18 @@
 //!   constraint's [`VersionSet`] as a `Ranges<u32>`, so both solvers see
 //!   identical version sets. Several dependencies on one package are
 //!   intersected, as Torc does. Building the provider is not timed.
+//! * resolvo 0.12 (the solver of pixi / rattler): a `DependencyProvider`
+//!   over the same [`Index`] (module `resolvo_side` below): one name per
+//!   package, one solvable per non-yanked release, tried newest first, and
+//!   one version set per distinct (package, [`VersionSet`]) over the same
+//!   release positions; dependencies on one package are intersected, as on
+//!   the pubgrub side. One `Solver` per pass, reused across roots (it keeps
+//!   resolvo's cache of candidates and dependencies, as Torc's [`Resolver`]
+//!   keeps its own). Building the model is not timed.
 //!
 //! First an instrumented pass per solver prints a table (sat / unsat counts,
-//! slowest root, roots over 50 ms, and the roots where the two disagree on
-//! satisfiability), then criterion times whole passes.
+//! slowest root, roots over 50 ms, and the roots where the solvers disagree
+//! on satisfiability), then criterion times whole passes.
 
 use criterion::{black_box, Criterion, SamplingMode};
 use pubgrub::{OfflineDependencyProvider, PubGrubError, Ranges};
@@ -39,7 +47,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use torc::crates_io::{self, CratesIndex, ImportOptions};
-use torc_solver::{Index, PackageId, Resolution, ResolveOptions, Resolver, Root, VersionIx, VersionSet};
+use torc_solver::{
+    Index, PackageId, Resolution, ResolveOptions, Resolver, Root, VersionIx, VersionSet,
+};
 
 const CORPUS: &str = "crates-io-sparse-subset.tar.xz";
 const SLOW: Duration = Duration::from_millis(50);
@@ -74,7 +84,9 @@ type Provider = OfflineDependencyProvider<Pkg, Ranges<u32>>;
 fn ranges(set: &VersionSet) -> Ranges<u32> {
     set.intervals()
         .iter()
-        .fold(Ranges::empty(), |acc, &(lo, hi)| acc.union(&Ranges::between(lo, hi)))
+        .fold(Ranges::empty(), |acc, &(lo, hi)| {
+            acc.union(&Ranges::between(lo, hi))
+        })
 }
 
 /// The same model for pubgrub. Yanked releases are left out (pubgrub has no
@@ -88,7 +100,10 @@ fn build_provider(index: &Index) -> Result<Provider, String> {
                 continue;
             }
             if !release.conflicts.is_empty() {
-                return Err(format!("{} {} has conflicts, which this bench does not model", package.name, release.label));
+                return Err(format!(
+                    "{} {} has conflicts, which this bench does not model",
+                    package.name, release.label
+                ));
             }
             let mut deps: BTreeMap<Pkg, Ranges<u32>> = BTreeMap::new();
             for dependency in &release.dependencies {
@@ -121,7 +136,7 @@ enum Verdict {
     /// Torc only: a solution whose graph is cyclic (counted as sat when
     /// comparing with pubgrub, which does not check for cycles).
     Cycle,
-    /// pubgrub only: an error other than "no solution".
+    /// pubgrub: an error other than "no solution"; resolvo: cancelled.
     Error,
 }
 
@@ -162,6 +177,28 @@ fn torc_pass(index: &Index, roots: &[Root]) -> usize {
         .count()
 }
 
+fn resolvo_one(
+    model: &resolvo_side::Model<'_>,
+    solver: &mut resolvo_side::RSolver<'_, '_>,
+    package: PackageId,
+    ix: VersionIx,
+) -> Verdict {
+    match model.solve(solver, package, ix) {
+        Some(true) => Verdict::Sat,
+        Some(false) => Verdict::Unsat,
+        None => Verdict::Error,
+    }
+}
+
+/// Every root through resolvo, one solver for the pass.
+fn resolvo_pass(model: &resolvo_side::Model<'_>, roots: &[(PackageId, VersionIx)]) -> usize {
+    let mut solver = model.solver();
+    roots
+        .iter()
+        .filter(|&&(p, ix)| resolvo_one(model, &mut solver, p, ix) == Verdict::Sat)
+        .count()
+}
+
 fn pubgrub_pass(provider: &Provider, roots: &[(PackageId, VersionIx)]) -> usize {
     roots
         .iter()
@@ -181,7 +218,11 @@ impl Record {
     }
 
     fn slowest(&self) -> Option<(usize, Duration)> {
-        self.times.iter().copied().enumerate().max_by_key(|&(_, t)| t)
+        self.times
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by_key(|&(_, t)| t)
     }
 
     fn over(&self, limit: Duration) -> usize {
@@ -198,7 +239,11 @@ fn record(roots: usize, mut one: impl FnMut(usize) -> Verdict) -> Record {
         verdicts.push(one(i));
         times.push(t.elapsed());
     }
-    Record { verdicts, times, total: start.elapsed() }
+    Record {
+        verdicts,
+        times,
+        total: start.elapsed(),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -219,7 +264,13 @@ fn release_name(index: &Index, (p, ix): (PackageId, VersionIx)) -> String {
 fn print_table(rows: &[Vec<String>]) {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for row in rows {
         let cells: Vec<String> = row
@@ -238,7 +289,13 @@ fn print_table(rows: &[Vec<String>]) {
     }
 }
 
-fn report(crates: &CratesIndex, import: Duration, roots: &[(PackageId, VersionIx)], torc: &Record, pubgrub: &Record, stats: String) {
+fn report(
+    crates: &CratesIndex,
+    import: Duration,
+    roots: &[(PackageId, VersionIx)],
+    records: &[(&str, &Record)],
+    stats: &[String],
+) {
     let index = &crates.index;
     let s = &crates.stats;
     println!();
@@ -267,11 +324,21 @@ fn report(crates: &CratesIndex, import: Duration, roots: &[(PackageId, VersionIx
     );
     println!();
     let mut rows = vec![[
-        "solver", "roots", "sat", "unsat", "cycle", "error", "total", "slowest root", "time", "mean", ">50 ms",
+        "solver",
+        "roots",
+        "sat",
+        "unsat",
+        "cycle",
+        "error",
+        "total",
+        "slowest root",
+        "time",
+        "mean",
+        ">50 ms",
     ]
     .map(String::from)
     .to_vec()];
-    for (name, r) in [("torc", torc), ("pubgrub", pubgrub)] {
+    for &(name, r) in records {
         let (slow_name, slow_time) = match r.slowest() {
             Some((i, t)) => (release_name(index, roots[i]), ms(t)),
             None => ("-".to_owned(), "-".to_owned()),
@@ -282,8 +349,16 @@ fn report(crates: &CratesIndex, import: Duration, roots: &[(PackageId, VersionIx
             roots.len().to_string(),
             (r.count(Verdict::Sat)).to_string(),
             r.count(Verdict::Unsat).to_string(),
-            if name == "torc" { r.count(Verdict::Cycle).to_string() } else { "-".to_owned() },
-            if name == "pubgrub" { r.count(Verdict::Error).to_string() } else { "-".to_owned() },
+            if name == "torc" {
+                r.count(Verdict::Cycle).to_string()
+            } else {
+                "-".to_owned()
+            },
+            if name == "torc" {
+                "-".to_owned()
+            } else {
+                r.count(Verdict::Error).to_string()
+            },
             secs(r.total),
             slow_name,
             slow_time,
@@ -292,25 +367,46 @@ fn report(crates: &CratesIndex, import: Duration, roots: &[(PackageId, VersionIx
         ]);
     }
     print_table(&rows);
-    println!("  {stats}");
+    for line in stats {
+        println!("  {line}");
+    }
     println!();
 
+    // Pairwise with the first solver (torc), then all of them at once.
+    let (first, first_record) = records[0];
+    for &(name, r) in &records[1..] {
+        let n = (0..roots.len())
+            .filter(|&i| first_record.verdicts[i].satisfiable() != r.verdicts[i].satisfiable())
+            .count();
+        println!(
+            "  sat/unsat disagreements {first} vs {name}: {n} of {}",
+            roots.len()
+        );
+    }
     let disagreements: Vec<usize> = (0..roots.len())
-        .filter(|&i| torc.verdicts[i].satisfiable() != pubgrub.verdicts[i].satisfiable())
+        .filter(|&i| {
+            records
+                .iter()
+                .any(|(_, r)| r.verdicts[i].satisfiable() != first_record.verdicts[i].satisfiable())
+        })
         .collect();
     println!(
-        "  sat/unsat disagreements (torc's cycle counted as sat): {} of {}",
+        "  sat/unsat disagreements, any pair (torc's cycle counted as sat): {} of {}",
         disagreements.len(),
         roots.len()
     );
     if !disagreements.is_empty() {
-        let mut rows = vec![["root", "torc", "pubgrub"].map(String::from).to_vec()];
+        let mut header = vec!["root".to_owned()];
+        header.extend(records.iter().map(|(name, _)| name.to_string()));
+        let mut rows = vec![header];
         for &i in disagreements.iter().take(10) {
-            rows.push(vec![
-                release_name(index, roots[i]),
-                format!("{:?}", torc.verdicts[i]).to_lowercase(),
-                format!("{:?}", pubgrub.verdicts[i]).to_lowercase(),
-            ]);
+            let mut row = vec![release_name(index, roots[i])];
+            row.extend(
+                records
+                    .iter()
+                    .map(|(_, r)| format!("{:?}", r.verdicts[i]).to_lowercase()),
+            );
+            rows.push(row);
         }
         print_table(&rows);
     }
@@ -329,13 +425,21 @@ fn find_corpus(args: &[String]) -> Result<(PathBuf, bool), Vec<PathBuf>> {
         .find(|a| a.ends_with(".tar.xz") || Path::new(a.as_str()).is_file());
     if let Some(arg) = from_cli {
         let path = PathBuf::from(arg);
-        return if path.is_file() { Ok((path, true)) } else { Err(vec![path]) };
+        return if path.is_file() {
+            Ok((path, true))
+        } else {
+            Err(vec![path])
+        };
     }
     let mut tried = Vec::new();
     if let Some(dir) = std::env::var_os("TORC_CORPORA") {
         tried.push(Path::new(&dir).join(CORPUS));
     }
-    tried.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora").join(CORPUS));
+    tried.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpora")
+            .join(CORPUS),
+    );
     match tried.iter().find(|p| p.is_file()) {
         Some(path) => Ok((path.clone(), false)),
         None => Err(tried),
@@ -351,7 +455,9 @@ fn main() {
             for path in tried {
                 println!("  {}", path.display());
             }
-            println!("Pass a path after `--`, or set TORC_CORPORA to the directory holding {CORPUS}.");
+            println!(
+                "Pass a path after `--`, or set TORC_CORPORA to the directory holding {CORPUS}."
+            );
             return;
         }
     };
@@ -360,20 +466,34 @@ fn main() {
     // `cargo test --benches` it runs each once as a test, and so do we.
     let benchmarking = from_cli || (flag("--bench") && !flag("--test") && !flag("--list"));
 
-    println!("crates_each_version: corpus {}", path.canonicalize().unwrap_or_else(|_| path.clone()).display());
-    let options = ImportOptions { include_prereleases: false, include_yanked: false };
+    println!(
+        "crates_each_version: corpus {}",
+        path.canonicalize()
+            .unwrap_or_else(|_| path.clone())
+            .display()
+    );
+    let options = ImportOptions {
+        include_prereleases: false,
+        include_yanked: false,
+    };
     let start = Instant::now();
     let crates = match crates_io::read_tar_xz(&path, &options) {
         Ok(crates) => crates,
         Err(err) => {
-            eprintln!("crates_each_version: cannot import {}: {err}", path.display());
+            eprintln!(
+                "crates_each_version: cannot import {}: {err}",
+                path.display()
+            );
             std::process::exit(1);
         }
     };
     let import = start.elapsed();
     let index = &crates.index;
     let roots: Vec<(PackageId, VersionIx)> = crates.roots().collect();
-    let torc_roots: Vec<Root> = roots.iter().map(|&(p, ix)| Root::release(index, p, ix)).collect();
+    let torc_roots: Vec<Root> = roots
+        .iter()
+        .map(|&(p, ix)| Root::release(index, p, ix))
+        .collect();
     let _ = NAMES.set(index.packages().map(|(_, p)| p.name.clone()).collect());
     let provider_start = Instant::now();
     let provider = match build_provider(index) {
@@ -384,45 +504,374 @@ fn main() {
         }
     };
     let provider_time = provider_start.elapsed();
+    let model_start = Instant::now();
+    let model = match resolvo_side::Model::new(index) {
+        Ok(model) => model,
+        Err(err) => {
+            eprintln!("crates_each_version: {err}");
+            std::process::exit(1);
+        }
+    };
+    let model_time = model_start.elapsed();
 
-    let (mut torc_time, mut pubgrub_time) = (Duration::from_secs(1), Duration::from_secs(1));
+    let (mut torc_time, mut pubgrub_time, mut resolvo_time) = (
+        Duration::from_secs(1),
+        Duration::from_secs(1),
+        Duration::from_secs(1),
+    );
     if benchmarking {
         let options = ResolveOptions::default();
         let mut resolver = Resolver::new(index);
-        let torc = record(roots.len(), |i| torc_one(&mut resolver, &torc_roots[i], &options));
+        let torc = record(roots.len(), |i| {
+            torc_one(&mut resolver, &torc_roots[i], &options)
+        });
         let rs = resolver.stats();
-        let stats = format!(
-            "torc resolver: {} requests, {} greedy only, {} SAT searches, {} SAT calls; \
-             pubgrub provider built from the index in {} (not timed below)",
-            rs.requests,
-            rs.greedy_only,
-            rs.sat_searches,
-            rs.sat_calls,
-            ms(provider_time)
-        );
+        let stats = vec![
+            format!(
+                "torc resolver: {} requests, {} greedy only, {} SAT searches, {} SAT calls",
+                rs.requests, rs.greedy_only, rs.sat_searches, rs.sat_calls
+            ),
+            format!(
+                "pubgrub provider built from the index in {}; resolvo model ({} solvables, {} version sets) in {} \
+                 (neither timed above)",
+                ms(provider_time),
+                model.solvable_count(),
+                model.version_set_count(),
+                ms(model_time)
+            ),
+        ];
         drop(resolver);
-        let pubgrub = record(roots.len(), |i| pubgrub_one(&provider, roots[i].0, roots[i].1));
-        report(&crates, import, &roots, &torc, &pubgrub, stats);
-        (torc_time, pubgrub_time) = (torc.total, pubgrub.total);
+        let pubgrub = record(roots.len(), |i| {
+            pubgrub_one(&provider, roots[i].0, roots[i].1)
+        });
+        let mut solver = model.solver();
+        let resolvo = record(roots.len(), |i| {
+            resolvo_one(&model, &mut solver, roots[i].0, roots[i].1)
+        });
+        drop(solver);
+        report(
+            &crates,
+            import,
+            &roots,
+            &[
+                ("torc", &torc),
+                ("pubgrub", &pubgrub),
+                ("resolvo", &resolvo),
+            ],
+            &stats,
+        );
+        (torc_time, pubgrub_time, resolvo_time) = (torc.total, pubgrub.total, resolvo.total);
     }
 
-    let mut criterion = if from_cli { Criterion::default() } else { Criterion::default().configure_from_args() };
+    let mut criterion = if from_cli {
+        Criterion::default()
+    } else {
+        Criterion::default().configure_from_args()
+    };
     {
         let mut group = criterion.benchmark_group("crates_each_version");
         // A pass is long: ten flat samples of at least one pass each, after
         // a short warm-up, with the measurement time sized from the
         // instrumented pass (with room for noise) so criterion need not
         // stretch it.
-        let measurement = |pass: Duration| (pass * 15).clamp(Duration::from_secs(3), Duration::from_secs(180));
+        let measurement =
+            |pass: Duration| (pass * 15).clamp(Duration::from_secs(3), Duration::from_secs(180));
         group
             .sample_size(10)
             .sampling_mode(SamplingMode::Flat)
             .warm_up_time(Duration::from_millis(500));
         group.measurement_time(measurement(torc_time));
-        group.bench_function("torc", |b| b.iter(|| black_box(torc_pass(index, &torc_roots))));
+        group.bench_function("torc", |b| {
+            b.iter(|| black_box(torc_pass(index, &torc_roots)))
+        });
         group.measurement_time(measurement(pubgrub_time));
-        group.bench_function("pubgrub", |b| b.iter(|| black_box(pubgrub_pass(&provider, &roots))));
+        group.bench_function("pubgrub", |b| {
+            b.iter(|| black_box(pubgrub_pass(&provider, &roots)))
+        });
+        group.measurement_time(measurement(resolvo_time));
+        group.bench_function("resolvo", |b| {
+            b.iter(|| black_box(resolvo_pass(&model, &roots)))
+        });
         group.finish();
     }
     criterion.final_summary();
+}
+
+// ---------------------------------------------------------------------------
+// resolvo
+
+mod resolvo_side {
+    //! resolvo's view of a Torc [`Index`], for the `crates_each_version` bench.
+    //!
+    //! The same model as the pubgrub side of that bench:
+    //!
+    //! * one resolvo name per Torc package (so per (crate, compatible range)
+    //!   bucket, `name@none` packages included, with no candidates);
+    //! * one solvable per non-yanked release, numbered densely; a package's
+    //!   candidates are its non-yanked releases, tried newest first (highest
+    //!   release position first, which is what pubgrub's
+    //!   `OfflineDependencyProvider` does);
+    //! * one version set per distinct (package, [`VersionSet`]) over the same
+    //!   release positions; several dependencies of a release on one package
+    //!   are intersected into one requirement, as on the pubgrub side;
+    //! * a root is a requirement on the version set holding exactly that
+    //!   release.
+    //!
+    //! Everything is computed up front in a [`Model`]; the provider only looks
+    //! it up, so its answers are immediate and resolvo's default
+    //! "now or never" runtime never waits.
+
+    use resolvo::{
+        Candidates, Condition, ConditionId, Dependencies, DependencyProvider,
+        HintDependenciesAvailable, Interner, KnownDependencies, NameId, Problem, SolvableId,
+        Solver, SolverCache, StringId, UnsolvableOrCancelled, VersionSetId, VersionSetUnionId,
+    };
+    use std::collections::{BTreeMap, HashMap};
+    use std::fmt::Display;
+    use torc_solver::{Index, PackageId, VersionIx, VersionSet};
+
+    /// No solvable: marks yanked releases in [`Model::solvable_of`].
+    const NONE: u32 = u32::MAX;
+
+    /// resolvo's solver over a borrowed [`Model`].
+    pub type RSolver<'m, 'a> = Solver<Provider<'m, 'a>>;
+
+    /// The index, renumbered for resolvo. Built once, not timed.
+    pub struct Model<'a> {
+        index: &'a Index,
+        /// `(package, release position)` of each solvable.
+        solvables: Vec<(PackageId, VersionIx)>,
+        /// Solvable of each release, by package then position ([`NONE`] when
+        /// yanked).
+        solvable_of: Vec<Vec<u32>>,
+        /// Candidates of each package, newest first.
+        candidates: Vec<Vec<SolvableId>>,
+        /// Version sets, by [`VersionSetId`].
+        version_sets: Vec<(PackageId, VersionSet)>,
+        /// Requirements of each solvable.
+        dependencies: Vec<Vec<VersionSetId>>,
+        /// The root requirement of each solvable (exactly that release).
+        roots: Vec<VersionSetId>,
+    }
+
+    fn solvable(raw: u32) -> SolvableId {
+        SolvableId::from_raw(raw)
+    }
+
+    impl<'a> Model<'a> {
+        /// The model, or why this index cannot be modelled (alternatives or
+        /// conflicts, which the crates.io importer never produces).
+        pub fn new(index: &'a Index) -> Result<Self, String> {
+            let mut interned: HashMap<(PackageId, VersionSet), VersionSetId> = HashMap::new();
+            let mut version_sets = Vec::new();
+            let mut intern = |package: PackageId, set: VersionSet| -> VersionSetId {
+                *interned.entry((package, set.clone())).or_insert_with(|| {
+                    version_sets.push((package, set));
+                    VersionSetId(version_sets.len() as u32 - 1)
+                })
+            };
+            let mut model = Model {
+                index,
+                solvables: Vec::new(),
+                solvable_of: Vec::new(),
+                candidates: Vec::new(),
+                version_sets: Vec::new(),
+                dependencies: Vec::new(),
+                roots: Vec::new(),
+            };
+            for (id, package) in index.packages() {
+                let mut of = Vec::with_capacity(package.releases.len());
+                for (ix, release) in package.releases.iter().enumerate() {
+                    if release.yanked {
+                        of.push(NONE);
+                        continue;
+                    }
+                    of.push(model.solvables.len() as u32);
+                    model.solvables.push((id, ix as VersionIx));
+                }
+                model.candidates.push(
+                    of.iter()
+                        .rev()
+                        .filter(|&&s| s != NONE)
+                        .map(|&s| solvable(s))
+                        .collect(),
+                );
+                model.solvable_of.push(of);
+            }
+            for &(id, ix) in &model.solvables {
+                let release = index.release(id, ix);
+                let name = &index.package(id).name;
+                if !release.conflicts.is_empty() {
+                    return Err(format!(
+                        "{name} {} has conflicts, which this bench does not model",
+                        release.label
+                    ));
+                }
+                let mut deps: BTreeMap<PackageId, VersionSet> = BTreeMap::new();
+                for dependency in &release.dependencies {
+                    let [constraint] = dependency.alternatives.as_slice() else {
+                        return Err(format!(
+                            "{name} {} has a dependency with {} alternatives; this bench takes one",
+                            release.label,
+                            dependency.alternatives.len()
+                        ));
+                    };
+                    deps.entry(constraint.package)
+                        .and_modify(|s| *s = s.intersection(&constraint.versions))
+                        .or_insert_with(|| constraint.versions.clone());
+                }
+                model
+                    .dependencies
+                    .push(deps.into_iter().map(|(p, set)| intern(p, set)).collect());
+                model.roots.push(intern(id, VersionSet::singleton(ix)));
+            }
+            model.version_sets = version_sets;
+            Ok(model)
+        }
+
+        pub fn solvable_count(&self) -> usize {
+            self.solvables.len()
+        }
+
+        pub fn version_set_count(&self) -> usize {
+            self.version_sets.len()
+        }
+
+        /// A solver for a pass; it keeps resolvo's cache of candidates and
+        /// dependencies across the roots it solves.
+        pub fn solver(&self) -> RSolver<'_, 'a> {
+            Solver::new(Provider(self))
+        }
+
+        /// Can release `ix` of `package` be built? `None` if resolvo was
+        /// cancelled (never, here). A yanked root is unsatisfiable (it has no
+        /// solvable), as on the pubgrub side.
+        pub fn solve(
+            &self,
+            solver: &mut RSolver<'_, 'a>,
+            package: PackageId,
+            ix: VersionIx,
+        ) -> Option<bool> {
+            let s = self.solvable_of[package.0 as usize][ix as usize];
+            if s == NONE {
+                return Some(false);
+            }
+            let problem = Problem::new().requirements(vec![self.roots[s as usize].into()]);
+            match solver.solve(problem) {
+                Ok(solution) => {
+                    debug_assert!(solution.contains(&solvable(s)));
+                    Some(true)
+                }
+                Err(UnsolvableOrCancelled::Unsolvable(_)) => Some(false),
+                Err(UnsolvableOrCancelled::Cancelled(_)) => None,
+            }
+        }
+
+        fn release_of(&self, s: SolvableId) -> (PackageId, VersionIx) {
+            self.solvables[s.into_raw() as usize]
+        }
+    }
+
+    /// The [`DependencyProvider`]: a borrowed [`Model`].
+    pub struct Provider<'m, 'a>(&'m Model<'a>);
+
+    fn name(id: PackageId) -> NameId {
+        NameId::from_raw(id.0)
+    }
+
+    impl Interner for Provider<'_, '_> {
+        type NameId = NameId;
+        type SolvableId = SolvableId;
+
+        fn display_solvable(&self, s: SolvableId) -> impl Display + '_ {
+            let (p, ix) = self.0.release_of(s);
+            format!(
+                "{} {}",
+                self.0.index.name(p),
+                self.0.index.release(p, ix).label
+            )
+        }
+
+        fn display_name(&self, name: NameId) -> impl Display + '_ {
+            self.0.index.name(PackageId(name.into_raw()))
+        }
+
+        fn display_version_set(&self, version_set: VersionSetId) -> impl Display + '_ {
+            let (p, set) = &self.0.version_sets[version_set.0 as usize];
+            let releases = &self.0.index.package(*p).releases;
+            let labels: Vec<&str> = set
+                .iter()
+                .map(|ix| releases[ix as usize].label.as_str())
+                .collect();
+            if labels.is_empty() {
+                "(nothing)".to_owned()
+            } else {
+                labels.join(" | ")
+            }
+        }
+
+        fn display_string(&self, _string_id: StringId) -> impl Display + '_ {
+            "?"
+        }
+
+        fn version_set_name(&self, version_set: VersionSetId) -> NameId {
+            name(self.0.version_sets[version_set.0 as usize].0)
+        }
+
+        fn solvable_name(&self, s: SolvableId) -> NameId {
+            name(self.0.release_of(s).0)
+        }
+
+        fn version_sets_in_union(
+            &self,
+            _union: VersionSetUnionId,
+        ) -> impl Iterator<Item = VersionSetId> {
+            // This model never builds a union (no alternatives).
+            std::iter::empty()
+        }
+
+        fn resolve_condition(&self, _condition: ConditionId) -> Condition {
+            unreachable!("this model has no conditional requirements")
+        }
+    }
+
+    impl DependencyProvider for Provider<'_, '_> {
+        async fn filter_candidates(
+            &self,
+            candidates: &[SolvableId],
+            version_set: VersionSetId,
+            inverse: bool,
+        ) -> Vec<SolvableId> {
+            let (_, set) = &self.0.version_sets[version_set.0 as usize];
+            candidates
+                .iter()
+                .copied()
+                .filter(|&s| set.contains(self.0.release_of(s).1) != inverse)
+                .collect()
+        }
+
+        async fn get_candidates(&self, name: NameId) -> Option<Candidates<SolvableId>> {
+            Some(Candidates {
+                candidates: self.0.candidates[name.into_raw() as usize].clone(),
+                hint_dependencies_available: HintDependenciesAvailable::All,
+                ..Candidates::default()
+            })
+        }
+
+        async fn sort_candidates(&self, _solver: &SolverCache<Self>, solvables: &mut [SolvableId]) {
+            // Newest first: within a package, solvables are numbered in
+            // ascending release order.
+            solvables.sort_unstable_by(|a, b| b.into_raw().cmp(&a.into_raw()));
+        }
+
+        async fn get_dependencies(&self, s: SolvableId) -> Dependencies {
+            Dependencies::Known(KnownDependencies {
+                requirements: self.0.dependencies[s.into_raw() as usize]
+                    .iter()
+                    .map(|&v| v.into())
+                    .collect(),
+                constrains: Vec::new(),
+            })
+        }
+    }
 }

@@ -109,13 +109,16 @@ pub struct EachVersionReport {
     pub unsat: usize,
     /// Solutions whose dependency graph has a cycle.
     pub cycles: usize,
+    /// Requests the greedy pass answered alone, and those that needed SAT.
+    pub greedy_only: u64,
+    pub sat_searches: u64,
 }
 
 pub fn each_version(index: &Index, mut progress: impl FnMut(usize, usize)) -> EachVersionReport {
     let total = index.release_count();
     let mut resolver = Resolver::new(index);
     let options = ResolveOptions::default();
-    let mut report = EachVersionReport { checked: 0, sat: 0, unsat: 0, cycles: 0 };
+    let mut report = EachVersionReport { checked: 0, sat: 0, unsat: 0, cycles: 0, greedy_only: 0, sat_searches: 0 };
     for p in 0..index.package_count() {
         let package = PackageId(p as u32);
         for ix in 0..index.package(package).releases.len() as VersionIx {
@@ -131,5 +134,8 @@ pub fn each_version(index: &Index, mut progress: impl FnMut(usize, usize)) -> Ea
         }
     }
     progress(total, total);
+    let stats = resolver.stats();
+    report.greedy_only = stats.greedy_only;
+    report.sat_searches = stats.sat_searches;
     report
 }

@@ -118,7 +118,8 @@ pub fn main(spec: &str, args: &SolveArgs) -> ExitCode {
             }
             json!({
                 "corpus": kind, "checked": report.checked, "sat": report.sat, "unsat": report.unsat,
-                "cycles": report.cycles, "import_ms": loaded_ms, "resolve_ms": solving.elapsed().as_secs_f64() * 1e3,
+                "cycles": report.cycles, "greedy_only": report.greedy_only, "sat_searches": report.sat_searches,
+                "import_ms": loaded_ms, "resolve_ms": solving.elapsed().as_secs_f64() * 1e3,
             })
         };
         println!("{}", serde_json::to_string_pretty(&json).expect("serialises"));
