@@ -14,22 +14,9 @@ use torc_graph::model::{Cost, Graph, Node, Op};
 const NODES_PER_MODULE: usize = 100;
 const CALLS_PER_MODULE: usize = 5;
 
-/// SplitMix64: a small, seeded generator (no dependency needed).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn generate(total_nodes: usize) -> BTreeMap<String, Graph> {
     let modules = total_nodes / NODES_PER_MODULE;
