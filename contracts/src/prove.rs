@@ -96,6 +96,19 @@ pub enum Satisfiable {
     Unknown(String),
 }
 
+/// Version of the Z3 encoding in [`crate::smt`]: bump it when a change to
+/// the encoding could change a verdict, so that stored proofs made under
+/// the old one are not reused.
+pub const ENCODING_VERSION: u32 = 1;
+
+/// What a `Valid` verdict rests on besides the query: the solver's exact
+/// version and the encoding. A time limit is not part of it (it can turn
+/// an answer into `Unknown`, never into `Valid`). Proof caches record it
+/// and reuse a verdict only under the same one.
+pub fn backend_identity() -> String {
+    format!("{} / torc-contracts {} encoding {ENCODING_VERSION}", z3::full_version(), env!("CARGO_PKG_VERSION"))
+}
+
 /// Is `assumptions => goal` valid for every value of every variable?
 pub fn prove(assumptions: &[Term], goal: &Term, options: &Options) -> Outcome {
     let mut query = assumptions.to_vec();

@@ -53,8 +53,8 @@ pub fn tree_lemmas(
     let lemmas: Vec<IndexedLemma> = libraries
         .iter()
         .flat_map(|(label, _, lemmas)| {
-            let library = label.split(' ').next().unwrap_or(label).to_owned();
-            lemmas.iter().flat_map(move |l| IndexedLemma::entries(&library, &l.lemma))
+            let (library, version) = label.split_once(' ').unwrap_or((label, ""));
+            lemmas.iter().flat_map(move |l| IndexedLemma::entries(library, version, &l.lemma))
         })
         .collect();
     if LemmaIndex::verify(&path, None).is_err() {

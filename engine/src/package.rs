@@ -117,6 +117,22 @@ impl Manifest {
     pub fn normal_dependencies(&self) -> impl Iterator<Item = &DependencyDecl> {
         self.dependencies.iter().filter(|d| !d.dev)
     }
+
+    /// The integrity level `[module.safety]` claims, if any.
+    pub fn integrity_level(&self) -> Option<IntegrityLevel> {
+        match &self.details {
+            Details::Module(module) => module.safety.as_ref().and_then(|s| s.max_integrity_level),
+            _ => None,
+        }
+    }
+
+    /// Whether proofs for this project may use axioms: `[trust]
+    /// allow-axioms` when set; otherwise no when the project claims an
+    /// integrity level (an axiom is an unproved claim, not evidence for
+    /// one), yes when it does not.
+    pub fn allows_axioms(&self) -> bool {
+        self.trust.as_ref().and_then(|t| t.allow_axioms).unwrap_or(self.integrity_level().is_none())
+    }
 }
 
 /// Descriptive fields shared by every kind.
@@ -456,6 +472,9 @@ pub struct TrustPolicy {
     pub reject_unsigned: bool,
     /// A locked yanked release is an error instead of a warning.
     pub reject_yanked: bool,
+    /// `allow-axioms`: whether a proof may rest on a library's axioms;
+    /// unset: see [`Manifest::allows_axioms`].
+    pub allow_axioms: Option<bool>,
     /// 1-based line of the `[trust]` header.
     pub line: usize,
 }

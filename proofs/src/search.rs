@@ -1,7 +1,13 @@
 //! Proof search for an obligation `assumptions => goal`, lemma first:
 //!
 //! 1. **Cache**: the BLAKE3 of the normalised obligation names a stored
-//!    witness; a hit is proved without any search.
+//!    witness. It is a hit only when everything the proof rests on is
+//!    still what it was: the same cache format and prover
+//!    ([`environment`]: Torc's version, Z3's version, the encoding), and
+//!    every lemma and axiom the witness used present in this tree's
+//!    libraries with the same statement ([`statement_hash`]). Anything
+//!    else is a miss and falls through to the search; a project without a
+//!    library never reuses a proof that needed it.
 //! 2. **Lemmas**: the goal is split into its conjuncts; each is looked up in
 //!    the lemma index (every lemma whose conclusion generalises it, most
 //!    specific first). A match is instantiated and its hypotheses
@@ -38,10 +44,25 @@ pub enum Witness {
     Trivial,
     /// The conjunct is one of the obligation's assumptions.
     Assumption,
-    /// Lemma `lemma` of `library`, instantiated with `substitution`
-    /// (parameter -> canonical text of the term), its hypotheses proved by
-    /// `hypotheses` (one per conjunct of its `requires`).
-    Lemma { library: String, lemma: String, substitution: BTreeMap<String, String>, hypotheses: Vec<Witness> },
+    /// Lemma `lemma` of `library` (at `version`, with statement
+    /// `statement`: its [`statement_hash`]; `axiom` when it was taken
+    /// unproved), instantiated with `substitution` (parameter -> canonical
+    /// text of the term), its hypotheses proved by `hypotheses` (one per
+    /// conjunct of its `requires`). Witnesses stored before `version`,
+    /// `statement` and `axiom` existed read with them empty, which no
+    /// installed lemma matches.
+    Lemma {
+        library: String,
+        #[serde(default)]
+        version: String,
+        lemma: String,
+        #[serde(default)]
+        statement: String,
+        #[serde(default)]
+        axiom: bool,
+        substitution: BTreeMap<String, String>,
+        hypotheses: Vec<Witness>,
+    },
     /// Z3 found `assumptions => goal` valid; `query` is the BLAKE3 of the
     /// normalised query.
     Z3 { query: String },
@@ -49,24 +70,81 @@ pub enum Witness {
     Conjunction { parts: Vec<Witness> },
 }
 
+/// An axiom a proof used: taken without a proof, so every report names it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct AxiomUse {
+    pub name: String,
+    pub library: String,
+    pub version: String,
+}
+
+impl std::fmt::Display for AxiomUse {
+    /// `zero (evil-lemmas)`, as in `by axiom zero (evil-lemmas)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.name, self.library)
+    }
+}
+
 impl Witness {
-    /// `lemma clamp_in_range (torc-arithmetic-proofs)`, `Z3`, `lemmas + Z3`.
+    /// `lemma clamp_in_range (torc-arithmetic-proofs)`, `Z3`, `lemmas + Z3`,
+    /// `axiom zero (evil-lemmas)`: axioms are always named as axioms.
     pub fn method(&self) -> String {
         let mut lemmas = Vec::new();
         let mut z3 = false;
         self.visit(&mut |w| match w {
-            Witness::Lemma { library, lemma, .. } => lemmas.push(format!("{lemma} ({library})")),
+            Witness::Lemma { library, lemma, axiom: false, .. } => lemmas.push(format!("{lemma} ({library})")),
             Witness::Z3 { .. } => z3 = true,
             _ => {}
         });
         lemmas.sort();
         lemmas.dedup();
-        match (lemmas.is_empty(), z3) {
-            (true, true) => "Z3".to_owned(),
-            (true, false) => "assumptions".to_owned(),
-            (false, false) => format!("lemma {}", lemmas.join(", ")),
-            (false, true) => format!("lemma {} + Z3", lemmas.join(", ")),
+        let axioms: Vec<String> = self.axioms().iter().map(AxiomUse::to_string).collect();
+        let mut parts = Vec::new();
+        if !lemmas.is_empty() {
+            parts.push(format!("lemma {}", lemmas.join(", ")));
         }
+        if !axioms.is_empty() {
+            parts.push(format!("axiom {}", axioms.join(", ")));
+        }
+        if z3 {
+            parts.push("Z3".to_owned());
+        }
+        if parts.is_empty() {
+            return "assumptions".to_owned();
+        }
+        parts.join(" + ")
+    }
+
+    /// The axioms this proof used, sorted, each once.
+    pub fn axioms(&self) -> Vec<AxiomUse> {
+        let mut axioms = Vec::new();
+        self.visit(&mut |w| {
+            if let Witness::Lemma { library, version, lemma, axiom: true, .. } = w {
+                axioms.push(AxiomUse { name: lemma.clone(), library: library.clone(), version: version.clone() });
+            }
+        });
+        axioms.sort();
+        axioms.dedup();
+        axioms
+    }
+
+    /// Whether every lemma and axiom this proof used is in `lemmas` with
+    /// the statement it was used with (and as a lemma or axiom as then).
+    pub fn lemmas_present(&self, lemmas: Option<&LemmaSet>) -> bool {
+        let mut present = true;
+        self.visit(&mut |w| {
+            if let Witness::Lemma { library, lemma, statement, axiom, .. } = w {
+                present &= lemmas.is_some_and(|set| {
+                    set.lemmas.iter().any(|e| {
+                        e.library == *library
+                            && e.lemma.name == *lemma
+                            && e.statement == *statement
+                            && e.lemma.axiom.is_some() == *axiom
+                    })
+                });
+            }
+        });
+        present
     }
 
     fn visit(&self, f: &mut impl FnMut(&Witness)) {
@@ -86,13 +164,50 @@ impl Witness {
     }
 }
 
-/// A stored proof: the obligation it proves and how.
+/// A stored proof: the obligation it proves and how, and what the verdict
+/// rests on besides the lemmas the witness names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredProof {
+    /// [`CACHE_FORMAT`] when it was stored; 0 for proofs stored before it
+    /// was recorded (never a hit).
+    #[serde(default)]
+    pub format: u32,
+    /// [`environment`] when it was stored.
+    #[serde(default)]
+    pub environment: String,
     pub obligation: String,
     pub assumptions: Vec<Term>,
     pub goal: Term,
     pub witness: Witness,
+}
+
+/// Version of the stored-proof format and of what a witness means. Bump it
+/// when either changes.
+pub const CACHE_FORMAT: u32 = 2;
+
+/// What a stored verdict rests on besides the obligation and its lemmas:
+/// Torc's version and the prover's ([`torc_contracts::prove::backend_identity`]:
+/// Z3's exact version and the encoding). Z3's time limit is not part of it:
+/// it can only turn a verdict into `Unknown`, never make one `Valid`.
+pub fn environment() -> String {
+    format!("torc {} / {}", env!("CARGO_PKG_VERSION"), torc_contracts::prove::backend_identity())
+}
+
+/// The BLAKE3 (hex) of a lemma's statement: whether it is a lemma or an
+/// axiom, its name, typed parameters, and normalised `requires` and
+/// `ensures`. A proof that used the lemma holds wherever a lemma of that
+/// name has the same statement hash (an axiom's reason is not part of it).
+pub fn statement_hash(lemma: &Lemma) -> String {
+    let kind = if lemma.axiom.is_some() { "axiom" } else { "lemma" };
+    let params: Vec<String> = lemma.params.iter().map(|(p, ty)| format!("{p}: {ty}")).collect();
+    let text = format!(
+        "{kind} {}({})\nrequires {}\nensures {}\n",
+        lemma.name,
+        params.join(", "),
+        canonical(&lemma.requires),
+        canonical(&lemma.ensures)
+    );
+    blake3::hash(text.as_bytes()).to_hex().to_string()
 }
 
 /// The BLAKE3 (hex) of the normalised obligation: sorted, deduplicated
@@ -121,17 +236,28 @@ pub struct LemmaSet {
 #[derive(Clone, Debug)]
 pub struct IndexedLemma {
     pub library: String,
+    /// The library's version in this tree.
+    pub version: String,
     pub lemma: Lemma,
+    /// [`statement_hash`] of `lemma`.
+    pub statement: String,
     /// The conjunct of `lemma.ensures` this entry concludes.
     pub conclusion: Term,
 }
 
 impl IndexedLemma {
     /// One entry per conjunct of `lemma`'s conclusion.
-    pub fn entries(library: &str, lemma: &Lemma) -> Vec<IndexedLemma> {
+    pub fn entries(library: &str, version: &str, lemma: &Lemma) -> Vec<IndexedLemma> {
+        let statement = statement_hash(lemma);
         conjuncts(&lemma.ensures)
             .into_iter()
-            .map(|conclusion| IndexedLemma { library: library.to_owned(), lemma: lemma.clone(), conclusion })
+            .map(|conclusion| IndexedLemma {
+                library: library.to_owned(),
+                version: version.to_owned(),
+                lemma: lemma.clone(),
+                statement: statement.clone(),
+                conclusion,
+            })
             .collect()
     }
 
@@ -152,6 +278,10 @@ pub struct SearchProver {
     pub depth: usize,
     /// Time limit of the small Z3 queries that discharge hypotheses.
     pub hypothesis_timeout_ms: u32,
+    /// Whether a proof may use axioms (`[trust] allow-axioms`). When not,
+    /// the search never uses one, and an obligation only an axiom proves
+    /// is reported with that axiom in [`Found::refused_axioms`].
+    pub allow_axioms: bool,
 }
 
 /// What [`SearchProver::search`] found.
@@ -162,26 +292,56 @@ pub struct Found {
     pub witness: Option<Witness>,
     /// The proof came from the cache.
     pub cached: bool,
+    /// Axioms are not allowed, the search without them did not prove the
+    /// obligation (`outcome` says what it found), and these axioms would
+    /// have.
+    pub refused_axioms: Vec<AxiomUse>,
 }
 
 impl SearchProver {
     pub fn new(lemmas: Option<LemmaSet>, cache: Option<PathBuf>, options: Options) -> SearchProver {
-        SearchProver { lemmas, cache, options, depth: 3, hypothesis_timeout_ms: 2_000 }
+        SearchProver { lemmas, cache, options, depth: 3, hypothesis_timeout_ms: 2_000, allow_axioms: true }
     }
 
     /// Proves `assumptions => goal`: cache, lemmas, Z3; stores the witness
-    /// of a new proof.
+    /// of a new proof. Without [`SearchProver::allow_axioms`] no proof uses
+    /// an axiom; when only one would prove the obligation, the result says
+    /// which.
     pub fn search(&self, assumptions: &[Term], goal: &Term) -> Found {
+        let found = self.search_with(assumptions, goal, self.allow_axioms);
+        let has_axioms = self.lemmas.as_ref().is_some_and(|set| set.lemmas.iter().any(|e| e.lemma.axiom.is_some()));
+        if self.allow_axioms || matches!(found.outcome, Outcome::Valid) || !has_axioms {
+            return found;
+        }
+        // Worth a second search only to name what the policy refused.
+        match self.search_with(assumptions, goal, true).witness {
+            Some(witness) => Found { refused_axioms: witness.axioms(), ..found },
+            None => found,
+        }
+    }
+
+    fn search_with(&self, assumptions: &[Term], goal: &Term, axioms: bool) -> Found {
         let hash = obligation_hash(assumptions, goal);
         if let Some(stored) = self.cache.as_deref().and_then(|dir| read_stored(dir, &hash)) {
-            return Found { outcome: Outcome::Valid, witness: Some(stored.witness), cached: true };
+            let usable = stored.format == CACHE_FORMAT
+                && stored.environment == environment()
+                && stored.witness.lemmas_present(self.lemmas.as_ref())
+                && (axioms || stored.witness.axioms().is_empty());
+            if usable {
+                return Found {
+                    outcome: Outcome::Valid,
+                    witness: Some(stored.witness),
+                    cached: true,
+                    refused_axioms: Vec::new(),
+                };
+            }
         }
         let facts: Vec<Term> = assumptions.iter().flat_map(conjuncts).collect();
         let fact_texts: Vec<String> = facts.iter().map(canonical).collect();
         let mut parts = Vec::new();
         let mut remaining = Vec::new();
         for conjunct in conjuncts(goal) {
-            match self.by_lemma(&conjunct, &facts, &fact_texts, self.depth) {
+            match self.by_lemma(&conjunct, &facts, &fact_texts, self.depth, axioms) {
                 Some(witness) => parts.push(witness),
                 None => remaining.push(conjunct),
             }
@@ -190,12 +350,14 @@ impl SearchProver {
             let rest = if remaining.len() == 1 { remaining.pop().expect("one") } else { Term::And(remaining) };
             match prove(assumptions, &rest, &self.options) {
                 Outcome::Valid => parts.push(Witness::Z3 { query: obligation_hash(assumptions, &rest) }),
-                other => return Found { outcome: other, witness: None, cached: false },
+                other => return Found { outcome: other, witness: None, cached: false, refused_axioms: Vec::new() },
             }
         }
         let witness = if parts.len() == 1 { parts.pop().expect("one") } else { Witness::Conjunction { parts } };
         if let Some(dir) = &self.cache {
             let stored = StoredProof {
+                format: CACHE_FORMAT,
+                environment: environment(),
                 obligation: hash.clone(),
                 assumptions: assumptions.to_vec(),
                 goal: goal.clone(),
@@ -204,11 +366,12 @@ impl SearchProver {
             // A cache that cannot be written only costs time next run.
             let _ = write_stored(dir, &hash, &stored);
         }
-        Found { outcome: Outcome::Valid, witness: Some(witness), cached: false }
+        Found { outcome: Outcome::Valid, witness: Some(witness), cached: false, refused_axioms: Vec::new() }
     }
 
-    /// A lemma proof of one conjunct, or None.
-    fn by_lemma(&self, goal: &Term, facts: &[Term], fact_texts: &[String], depth: usize) -> Option<Witness> {
+    /// A lemma proof of one conjunct, or None; with `axioms` false, no
+    /// axiom is used.
+    fn by_lemma(&self, goal: &Term, facts: &[Term], fact_texts: &[String], depth: usize, axioms: bool) -> Option<Witness> {
         let text = canonical(goal);
         if matches!(goal, Term::Bool(true)) {
             return Some(Witness::Trivial);
@@ -224,6 +387,9 @@ impl SearchProver {
         let key = to_index(goal, &mut subterms);
         for found in set.index.query(&key) {
             let Some(entry) = set.lemmas.get(found.id as usize) else { continue };
+            if !axioms && entry.lemma.axiom.is_some() {
+                continue;
+            }
             let (library, lemma) = (&entry.library, &entry.lemma);
             // Parameters -> the goal's subterms they matched.
             let mut substitution = HashMap::new();
@@ -250,7 +416,7 @@ impl SearchProver {
             let mut hypotheses = Vec::new();
             let mut discharged = true;
             for hypothesis in conjuncts(&requires) {
-                if let Some(w) = self.by_lemma(&hypothesis, facts, fact_texts, depth - 1) {
+                if let Some(w) = self.by_lemma(&hypothesis, facts, fact_texts, depth - 1, axioms) {
                     hypotheses.push(w);
                     continue;
                 }
@@ -266,7 +432,10 @@ impl SearchProver {
             if discharged {
                 return Some(Witness::Lemma {
                     library: library.clone(),
+                    version: entry.version.clone(),
                     lemma: lemma.name.clone(),
+                    statement: entry.statement.clone(),
+                    axiom: lemma.axiom.is_some(),
                     substitution: shown,
                     hypotheses,
                 });
@@ -438,18 +607,34 @@ fn recheck(witness: &Witness, facts: &[Term], goal: &Term, lemmas: Option<&Lemma
             }
             (i == goals.len()).then_some(()).ok_or_else(|| "conjuncts left unproved".to_owned())
         }
-        Witness::Lemma { library, lemma, substitution, hypotheses } => {
-            let set = lemmas.ok_or("no lemma libraries to re-check against")?;
+        Witness::Lemma { library, lemma, statement, axiom, substitution, hypotheses, .. } => {
+            let kind = if *axiom { "axiom" } else { "lemma" };
+            let set = lemmas.ok_or_else(|| format!("{kind} {lemma} of {library} is not installed (the tree has no proof library)"))?;
+            let named: Vec<&IndexedLemma> =
+                set.lemmas.iter().filter(|e| &e.library == library && &e.lemma.name == lemma).collect();
+            let Some(installed) = named.first() else {
+                return Err(format!("{kind} {lemma} of {library} is not installed"));
+            };
+            if statement.is_empty() {
+                return Err(format!(
+                    "{kind} {lemma} of {library}: stored without its statement's hash (an older Torc); `torc prove` stores it again"
+                ));
+            }
+            if installed.statement != *statement || installed.lemma.axiom.is_some() != *axiom {
+                return Err(format!(
+                    "{kind} {lemma} of {library} has changed since the proof was stored (statement blake3 {} then, {} installed)",
+                    short(statement),
+                    short(&installed.statement)
+                ));
+            }
             // The substitution is stored as text: rebuild it by matching
             // the lemma's conclusions against the goal again.
             let mut subterms = HashMap::new();
             let key = to_index(goal, &mut subterms);
-            let (entry, m) = set
-                .lemmas
+            let (entry, m) = named
                 .iter()
-                .filter(|e| &e.library == library && &e.lemma.name == lemma)
-                .find_map(|e| crate::term::matches(&e.pattern(), &key).map(|m| (e, m)))
-                .ok_or_else(|| format!("lemma {lemma} of {library} is not installed or does not match the goal"))?;
+                .find_map(|e| crate::term::matches(&e.pattern(), &key).map(|m| (*e, m)))
+                .ok_or_else(|| format!("{kind} {lemma} of {library} does not match the goal"))?;
             let found = &entry.lemma;
             let mut map = HashMap::new();
             for (i, (param, _)) in found.params.iter().enumerate() {
@@ -472,4 +657,8 @@ fn recheck(witness: &Witness, facts: &[Term], goal: &Term, lemmas: Option<&Lemma
             Ok(())
         }
     }
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..hash.len().min(12)]
 }

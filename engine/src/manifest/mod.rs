@@ -33,7 +33,9 @@
 //! names to requirements (`torc-math = ">=0.3.0, <1.0.0"` or
 //! `torc-math = { version = "..." }`), in Torc's dialect: a bare `1.2.3`
 //! means exactly that version. `[trust]` sets the project's policy
-//! (`required-signatures`, `reject-unsigned`, `reject-yanked`).
+//! (`required-signatures`, `reject-unsigned`, `reject-yanked`,
+//! `allow-axioms`: whether proofs may rest on axioms; by default not when
+//! `[module.safety]` claims a `max-integrity-level`, yes otherwise).
 //!
 //! ```
 //! use std::path::Path;

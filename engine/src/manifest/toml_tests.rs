@@ -192,6 +192,7 @@ fn every_section_and_form_reads() {
             required_signatures: vec!["torc-core-team".into(), "company-security".into()],
             reject_unsigned: true,
             reject_yanked: true,
+            allow_axioms: None,
             line: 58,
         })
     );
@@ -746,4 +747,26 @@ fn a_proof_library_lists_its_lemma_files() {
     assert!(not_array.contains("expected an array of lemma file paths"), "{not_array}");
     let module = error_at("[module]\nname = \"m\"\nversion = \"1.0.0\"\nlemmas = [\"a.lemma\"]\n", 4, 1, "module.lemmas");
     assert!(module.contains("unknown key `lemmas`"), "{module}");
+}
+
+#[test]
+fn allow_axioms_defaults_to_no_when_an_integrity_level_is_claimed() {
+    let plain = parse(&module_with(""));
+    assert!(plain.allows_axioms());
+    let claimed = parse(&module_with("[module.safety]\nmax-integrity-level = \"ASIL-B\"\n"));
+    assert!(!claimed.allows_axioms());
+    let coverage_only = parse(&module_with("[module.safety]\nverification-coverage = 90\n"));
+    assert!(coverage_only.allows_axioms());
+    let allowed =
+        parse(&module_with("[module.safety]\nmax-integrity-level = \"SIL-3\"\n\n[trust]\nallow-axioms = true\n"));
+    assert_eq!(allowed.trust.as_ref().and_then(|t| t.allow_axioms), Some(true));
+    assert!(allowed.allows_axioms());
+    let refused = parse(&module_with("[trust]\nallow-axioms = false\n"));
+    assert!(!refused.allows_axioms());
+}
+
+#[test]
+fn allow_axioms_is_a_boolean() {
+    let msg = error_at(&module_with("[trust]\nallow-axioms = \"no\"\n"), 5, 16, "trust.allow-axioms");
+    assert!(msg.contains("boolean"), "{msg}");
 }

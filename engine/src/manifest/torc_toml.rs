@@ -394,11 +394,12 @@ fn dependency_table(field: &Field<'_>, dev: bool) -> Result<Vec<DependencyDecl>>
 
 fn trust_policy(field: &Field<'_>) -> Result<TrustPolicy> {
     let table = field.table()?;
-    table.deny_unknown(&["required-signatures", "reject-unsigned", "reject-yanked"])?;
+    table.deny_unknown(&["required-signatures", "reject-unsigned", "reject-yanked", "allow-axioms"])?;
     Ok(TrustPolicy {
         required_signatures: table.optional("required-signatures", Field::strings)?.unwrap_or_default(),
         reject_unsigned: table.optional("reject-unsigned", Field::bool)?.unwrap_or(false),
         reject_yanked: table.optional("reject-yanked", Field::bool)?.unwrap_or(false),
+        allow_axioms: table.optional("allow-axioms", Field::bool)?,
         line: field.line(),
     })
 }
