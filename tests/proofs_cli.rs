@@ -112,3 +112,218 @@ fn the_motor_controllers_torc_math_obligations_are_proved_by_lemmas() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// What a proof rests on: the cache, axioms and empty trees.
+
+/// `magnitude = abs(x)`, promising `value >= 1.0`: false (x = 0.0), so only
+/// an axiom saying so "proves" it. `deps` is the `[dependencies]` body,
+/// `extra` more manifest text (safety, trust).
+fn write_magnitude(dir: &Path, deps: &str, extra: &str) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(
+        dir.join("torc.toml"),
+        format!(
+            "[module]\nname = \"magnitude\"\nversion = \"1.0.0\"\n\n[module.interfaces]\n\
+             inputs = [{{ name = \"x\", type = \"Float<32>\", contract = \"finite(value)\" }}]\n\
+             outputs = [{{ name = \"m\", type = \"Float<32>\", contract = \"value >= 1.0\" }}]\n\n\
+             {extra}\n[dependencies]\n{deps}"
+        ),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("graph.toml"),
+        "[[node]]\nname = \"x\"\nop = \"input\"\ntype = \"Float<32>\"\n\n\
+         [[node]]\nname = \"abs\"\nop = \"abs\"\ntype = \"Float<32>\"\ncost = { stack = 8, heap = 0, wcet = 4 }\n\n\
+         [[node]]\nname = \"m\"\nop = \"output\"\ntype = \"Float<32>\"\n\n\
+         [[edge]]\nfrom = \"x\"\nto = \"abs.x\"\n\n[[edge]]\nfrom = \"abs\"\nto = \"m.value\"\n",
+    )
+    .unwrap();
+}
+
+/// A proof library `evil-lemmas` at `version` whose one declaration is
+/// `lemma_text`.
+fn publish_library(home: &Path, work: &Path, version: &str, lemma_text: &str) {
+    let dir = work.join(format!("evil-lemmas-{version}"));
+    fs::create_dir_all(dir.join("lemmas")).unwrap();
+    fs::write(
+        dir.join("torc.toml"),
+        format!("[proof-library]\nname = \"evil-lemmas\"\nversion = \"{version}\"\nlemmas = [\"lemmas/evil.lemma\"]\n"),
+    )
+    .unwrap();
+    fs::write(dir.join("lemmas/evil.lemma"), lemma_text).unwrap();
+    let (code, stdout, stderr) = torc(home, work, &["publish", "--manifest-path", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+const ZERO: &str = "axiom zero(x: Float<32>) reason \"trust me\"\n  requires finite(x)\n  ensures abs(x) >= 1.0\n";
+
+/// The obligation's line of `torc verify`'s text report.
+fn obligation_line(stdout: &str) -> &str {
+    stdout.lines().find(|l| l.contains("output `m`")).unwrap_or_else(|| panic!("no obligation line:\n{stdout}"))
+}
+
+#[test]
+fn a_proof_through_a_library_is_not_reused_by_a_project_without_it() {
+    let home = TempDir::new().unwrap();
+    let work = TempDir::new().unwrap();
+    publish_library(home.path(), work.path(), "1.0.0", ZERO);
+    let a = work.path().join("a");
+    write_magnitude(&a, "evil-lemmas = \"^1\"\n", "");
+    let (code, stdout, stderr) = torc(home.path(), &a, &["verify"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(obligation_line(&stdout).contains("by axiom zero (evil-lemmas)"), "{stdout}");
+
+    // Project B: the same obligation, no library, the same TORC_HOME. It
+    // must fail exactly as it does with a fresh TORC_HOME.
+    let b = work.path().join("b");
+    write_magnitude(&b, "", "");
+    let (code, shared, stderr) = torc(home.path(), &b, &["verify"]);
+    let fresh_home = TempDir::new().unwrap();
+    let (fresh_code, fresh, _) = torc(fresh_home.path(), &b, &["verify"]);
+    assert_eq!(fresh_code, 6, "{fresh}");
+    assert_eq!(code, 6, "{shared}{stderr}");
+    assert!(!shared.contains("cache"), "{shared}");
+    assert!(obligation_line(&shared).contains("FAILED"), "{shared}");
+    assert_eq!(shared, fresh);
+    let (code, stdout, _) = torc(home.path(), &b, &["prove"]);
+    assert_eq!(code, 6, "{stdout}");
+    assert!(!stdout.contains("by cache"), "{stdout}");
+}
+
+#[test]
+fn a_changed_or_removed_lemma_is_no_cache_hit_and_fails_the_check() {
+    let home = TempDir::new().unwrap();
+    let work = TempDir::new().unwrap();
+    publish_library(home.path(), work.path(), "1.0.0", ZERO);
+    let app = work.path().join("app");
+    write_magnitude(&app, "evil-lemmas = \">=1\"\n", "");
+    let (code, stdout, stderr) = torc(home.path(), &app, &["verify"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, _) = torc(home.path(), &app, &["prove"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(obligation_line(&stdout).contains("by cache (axiom zero (evil-lemmas))"), "{stdout}");
+
+    // 2.0.0 keeps the name but narrows the statement: it no longer applies.
+    publish_library(
+        home.path(),
+        work.path(),
+        "2.0.0",
+        "axiom zero(x: Float<32>) reason \"trust me\"\n  requires x > 1.0e30\n  ensures abs(x) >= 1.0\n",
+    );
+    let (code, stdout, stderr) = torc(home.path(), &app, &["update"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, _) = torc(home.path(), &app, &["prove", "--check"]);
+    assert_eq!(code, 6, "{stdout}");
+    assert!(stdout.contains("axiom zero of evil-lemmas has changed since the proof was stored"), "{stdout}");
+    let (code, stdout, stderr) = torc(home.path(), &app, &["verify"]);
+    assert_eq!(code, 6, "{stdout}{stderr}");
+    assert!(obligation_line(&stdout).contains("FAILED"), "{stdout}");
+    assert!(!stdout.contains("cache"), "{stdout}");
+
+    // Back on 1.0.0 the proof is found again; then the library goes.
+    write_magnitude(&app, "evil-lemmas = \"1.0.0\"\n", "");
+    let (code, stdout, stderr) = torc(home.path(), &app, &["verify"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    write_magnitude(&app, "", "");
+    let (code, stdout, _) = torc(home.path(), &app, &["prove", "--check"]);
+    assert_eq!(code, 6, "{stdout}");
+    assert!(stdout.contains("axiom zero of evil-lemmas is not installed"), "{stdout}");
+    let (code, stdout, stderr) = torc(home.path(), &app, &["verify"]);
+    assert_eq!(code, 6, "{stdout}{stderr}");
+    assert!(obligation_line(&stdout).contains("FAILED"), "{stdout}");
+    assert!(!stdout.contains("cache"), "{stdout}");
+}
+
+#[test]
+fn axioms_are_named_counted_apart_and_refused_where_an_integrity_level_is_claimed() {
+    let home = TempDir::new().unwrap();
+    let work = TempDir::new().unwrap();
+    publish_library(home.path(), work.path(), "1.0.0", ZERO);
+    let app = work.path().join("app");
+    let deps = "evil-lemmas = \"^1\"\n";
+
+    // No integrity level claimed: axioms allowed by default, and said so.
+    write_magnitude(&app, deps, "");
+    let (code, stdout, stderr) = torc(home.path(), &app, &["verify"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(obligation_line(&stdout).contains("by axiom zero (evil-lemmas)"), "{stdout}");
+    assert!(stdout.contains("(0 of 1 obligations proved, 1 by axiom;"), "{stdout}");
+    assert!(stdout.contains("Verified, trusting 1 axiom without a proof: zero (evil-lemmas 1.0.0)."), "{stdout}");
+    assert!(!stdout.contains("\nVerified.\n"), "{stdout}");
+    let (_, json, _) = torc(home.path(), &app, &["verify", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["coverage"]["by_axiom"], 1, "{json}");
+    assert_eq!(json["coverage"]["proved"], 0, "{json}");
+    let obligation = &json["graphs"]["modules"][0]["obligations"][0];
+    assert_eq!(obligation["status"], "proved", "{json}");
+    assert_eq!(obligation["axioms"][0]["name"], "zero", "{json}");
+    assert_eq!(json["axioms"][0]["library"], "evil-lemmas", "{json}");
+    let (_, sarif, _) = torc(home.path(), &app, &["verify", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "torc/axiom-trusted", "{sarif}");
+    assert_eq!(result["properties"]["axioms"][0]["name"], "zero", "{sarif}");
+    let (code, stdout, stderr) = torc(home.path(), &app, &["audit"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("Axioms the tree's proofs use ([trust] allow-axioms: allowed):\n  axiom zero (evil-lemmas 1.0.0): 1 obligation"), "{stdout}");
+
+    // An integrity level: refused by default, the axiom and the setting named.
+    write_magnitude(&app, deps, "[module.safety]\nmax-integrity-level = \"ASIL-B\"\n");
+    let (code, stdout, stderr) = torc(home.path(), &app, &["verify"]);
+    assert_eq!(code, 6, "{stdout}{stderr}");
+    let line = obligation_line(&stdout);
+    assert!(line.contains("REFUSED"), "{stdout}");
+    assert!(stdout.contains("proved only by axiom zero (evil-lemmas 1.0.0)"), "{stdout}");
+    assert!(stdout.contains("[trust] allow-axioms = false (the default for a project that claims max-integrity-level ASIL-B)"), "{stdout}");
+    assert!(stdout.contains("0 of 1 obligations proved; 1 refused (axiom)"), "{stdout}");
+    let (code, stdout, _) = torc(home.path(), &app, &["audit"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("axiom zero (evil-lemmas 1.0.0): 1 obligation, REFUSED"), "{stdout}");
+
+    // Explicitly allowed, and explicitly refused without a claim.
+    write_magnitude(&app, deps, "[module.safety]\nmax-integrity-level = \"ASIL-B\"\n\n[trust]\nallow-axioms = true\n");
+    let (code, stdout, stderr) = torc(home.path(), &app, &["verify"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    write_magnitude(&app, deps, "[trust]\nallow-axioms = false\n");
+    let (code, stdout, _) = torc(home.path(), &app, &["verify"]);
+    assert_eq!(code, 6, "{stdout}");
+    assert!(stdout.contains("and [trust] allow-axioms = false refuses axioms"), "{stdout}");
+}
+
+#[test]
+fn a_project_with_nothing_to_verify_is_not_verified() {
+    let home = TempDir::new().unwrap();
+    let work = TempDir::new().unwrap();
+    let app = work.path().join("empty");
+    fs::create_dir_all(&app).unwrap();
+    let manifest = "[module]\nname = \"empty\"\nversion = \"1.0.0\"\n";
+    fs::write(app.join("torc.toml"), manifest).unwrap();
+    let (code, stdout, stderr) = torc(home.path(), &app, &["verify"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("Coverage: n/a (nothing to verify"), "{stdout}");
+    assert!(stdout.ends_with("Nothing to verify.\n"), "{stdout}");
+    assert!(!stdout.contains("Verified."), "{stdout}");
+    let (_, json, _) = torc(home.path(), &app, &["verify", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["coverage"]["status"], "nothing-to-verify", "{json}");
+    assert!(json["coverage"]["percent"].is_null(), "{json}");
+    assert_eq!(json["nothing_to_verify"], true, "{json}");
+
+    // A declared coverage cannot be met by an empty set.
+    fs::write(app.join("torc.toml"), format!("{manifest}\n[module.safety]\nverification-coverage = 90\n")).unwrap();
+    let (code, stdout, _) = torc(home.path(), &app, &["verify"]);
+    assert_eq!(code, 6, "{stdout}");
+    assert!(stdout.contains("Declared verification-coverage 90%: NOT met: there is nothing to verify"), "{stdout}");
+    assert!(stdout.contains("cannot be met by an empty set"), "{stdout}");
+    let (_, json, _) = torc(home.path(), &app, &["verify", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!((json["verified"].as_bool(), json["coverage"]["declared_met"].as_bool()), (Some(false), Some(false)));
+
+    // ... nor by a coverage below it.
+    let magnitude = work.path().join("magnitude");
+    write_magnitude(&magnitude, "", "[module.safety]\nverification-coverage = 50\n");
+    let (code, stdout, _) = torc(home.path(), &magnitude, &["verify"]);
+    assert_eq!(code, 6, "{stdout}");
+    assert!(stdout.contains("Declared verification-coverage 50%: NOT met: 0.0% verified"), "{stdout}");
+}

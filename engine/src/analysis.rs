@@ -8,7 +8,11 @@
 //!   computes. They are discharged by Z3 through the
 //!   [`Prover`](torc_graph::obligations::Prover) interface, then
 //!   `[[module.waivers]]` apply. Coverage is proved / all, in percent
-//!   (waived obligations are not verified, as in the design's audit).
+//!   (waived obligations are not verified, as in the design's audit; nor
+//!   are those proved through an axiom, counted apart; with no obligation
+//!   at all there is no coverage). A proof through an axiom names it; when
+//!   the project does not allow axioms (`[trust] allow-axioms`), an
+//!   obligation only an axiom proves is [`Status::Refused`].
 //! - Bounds come from [`torc_graph::bounds::analyze`]: modules with a graph
 //!   are computed; a module without one is taken at its declared
 //!   `[module.resource-bounds]` (trusted, and said so).
@@ -27,7 +31,7 @@ use torc_contracts::interface::Interface;
 use torc_graph::bounds::{self, check_declared, DeclaredCheck, ModuleBounds, Resource};
 use torc_graph::model::Graph;
 use torc_graph::obligations::{self, Discharged, Status, Waiver};
-use torc_proofs::search::SearchProver;
+use torc_proofs::search::{AxiomUse, SearchProver};
 use torc_graph::source::{self, SourceGraph, GRAPH_TOML};
 
 /// One module's graph, checked.
@@ -55,8 +59,19 @@ pub struct ObligationReport {
     #[serde(flatten)]
     pub status: Status,
     /// How it was proved: `lemma clamp_in_range (torc-arithmetic-proofs)`,
-    /// `Z3`, `cache (...)`; none when it was not.
+    /// `Z3`, `axiom zero (evil-lemmas)`, `cache (...)`; none when it was not.
     pub method: Option<String>,
+    /// The axioms its proof rests on (status `proved`), or that would have
+    /// proved it and the trust policy refused (status `refused`); empty
+    /// for a proof from lemmas and Z3 alone.
+    pub axioms: Vec<AxiomUse>,
+}
+
+impl ObligationReport {
+    /// Proved, and the proof rests on at least one axiom.
+    pub fn by_axiom(&self) -> bool {
+        matches!(self.status, Status::Proved) && !self.axioms.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -87,13 +102,36 @@ impl GraphReport {
         self.obligations().filter(|o| wanted(&o.status)).count()
     }
 
-    /// Proved obligations in percent of all (100 when there are none).
-    pub fn coverage(&self) -> f64 {
+    /// Obligations proved without any axiom.
+    pub fn proved(&self) -> usize {
+        self.obligations().filter(|o| matches!(o.status, Status::Proved) && o.axioms.is_empty()).count()
+    }
+
+    /// Obligations proved through at least one axiom (allowed by the trust
+    /// policy, but not counted as verified).
+    pub fn by_axiom(&self) -> usize {
+        self.obligations().filter(|o| o.by_axiom()).count()
+    }
+
+    /// Obligations proved without an axiom, in percent of all; none when
+    /// there are no obligations (nothing was verified).
+    pub fn coverage(&self) -> Option<f64> {
         let total = self.obligations().count();
-        if total == 0 {
-            return 100.0;
+        (total > 0).then(|| self.proved() as f64 * 100.0 / total as f64)
+    }
+
+    /// Every axiom the tree's proofs used or would have used, with the ids
+    /// of the obligations, and whether the trust policy refused it.
+    pub fn axioms_used(&self) -> BTreeMap<AxiomUse, (Vec<String>, bool)> {
+        let mut used: BTreeMap<AxiomUse, (Vec<String>, bool)> = BTreeMap::new();
+        for o in self.obligations() {
+            for axiom in &o.axioms {
+                let entry = used.entry(axiom.clone()).or_default();
+                entry.0.push(o.id.clone());
+                entry.1 |= matches!(o.status, Status::Refused { .. });
+            }
         }
-        self.count(|s| matches!(s, Status::Proved)) as f64 * 100.0 / total as f64
+        used
     }
 
     /// True when every obligation is proved or waived and every declared
@@ -228,19 +266,26 @@ pub fn check_graphs(
         let obligations = obligations::obligations(&parsed.graph, &own, &callees)
             .map_err(|e| Error::input(Location::new(&parsed.file, 1, 1, ""), e.to_string()))?;
         let mut methods = HashMap::new();
+        let mut axioms: HashMap<String, Vec<AxiomUse>> = HashMap::new();
         let mut discharged: Vec<Discharged> = obligations
             .into_iter()
             .map(|obligation| {
+                use torc_contracts::prove::Outcome;
                 let found = prover.search(&obligation.assumptions, &obligation.goal);
                 if let Some(witness) = &found.witness {
                     let method = witness.method();
                     let method = if found.cached { format!("cache ({method})") } else { method };
                     methods.insert(obligation.id.clone(), method);
+                    axioms.insert(obligation.id.clone(), witness.axioms());
                 }
                 let status = match found.outcome {
-                    torc_contracts::prove::Outcome::Valid => Status::Proved,
-                    torc_contracts::prove::Outcome::Invalid(counterexample) => Status::Failed { counterexample },
-                    torc_contracts::prove::Outcome::Unknown(reason) => Status::Unknown { reason },
+                    Outcome::Valid => Status::Proved,
+                    outcome if !found.refused_axioms.is_empty() => {
+                        axioms.insert(obligation.id.clone(), found.refused_axioms.clone());
+                        Status::Refused { reason: refusal(root, &found.refused_axioms, outcome) }
+                    }
+                    Outcome::Invalid(counterexample) => Status::Failed { counterexample },
+                    Outcome::Unknown(reason) => Status::Unknown { reason },
                 };
                 Discharged { obligation, status }
             })
@@ -264,6 +309,10 @@ pub fn check_graphs(
                     None => file.clone(),
                 },
                 method: matches!(d.status, Status::Proved).then(|| methods.get(&d.obligation.id).cloned()).flatten(),
+                axioms: match d.status {
+                    Status::Proved | Status::Refused { .. } => axioms.remove(&d.obligation.id).unwrap_or_default(),
+                    _ => Vec::new(),
+                },
                 status: d.status,
             })
             .collect();
@@ -300,6 +349,29 @@ pub fn check_graphs(
         .cloned()
         .unwrap_or_else(ModuleBounds::unknown);
     Ok(GraphReport { modules: reports, without_graph, bounds, float_widths })
+}
+
+/// Why an obligation only axioms prove is refused: the axioms, the trust
+/// setting (and where it comes from), and what the search found without
+/// them.
+fn refusal(root: &Manifest, axioms: &[AxiomUse], without: torc_contracts::prove::Outcome) -> String {
+    let setting = match (root.trust.as_ref().and_then(|t| t.allow_axioms), root.integrity_level()) {
+        (Some(_), _) => "[trust] allow-axioms = false".to_owned(),
+        (None, Some(level)) => format!(
+            "[trust] allow-axioms = false (the default for a project that claims max-integrity-level {level})"
+        ),
+        (None, None) => "[trust] allow-axioms = false".to_owned(),
+    };
+    let without = match without {
+        torc_contracts::prove::Outcome::Valid => "proved".to_owned(),
+        torc_contracts::prove::Outcome::Invalid(cx) => format!("refuted, counterexample: {cx}"),
+        torc_contracts::prove::Outcome::Unknown(reason) => format!("not decided: {reason}"),
+    };
+    let (noun, pronoun) = if axioms.len() == 1 { ("axiom", "it") } else { ("axioms", "them") };
+    format!(
+        "proved only by {noun} {} (trusted without a proof), and {setting} refuses axioms; without {pronoun}: {without}",
+        axioms.iter().map(|a| format!("{} ({} {})", a.name, a.library, a.version)).collect::<Vec<_>>().join(", ")
+    )
 }
 
 fn collect_float_widths(ty: &str, widths: &mut BTreeSet<u32>) {

@@ -9,6 +9,7 @@ use crate::package::Manifest;
 use crate::project::{lock, Locked, Project};
 use crate::registry::{archive, Registries};
 use crate::resolve::{Resolved, Unlock};
+use serde::Serialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use torc_contracts::prove::Options;
@@ -76,6 +77,8 @@ pub fn verify(
 /// Everything `torc verify` checks.
 #[derive(Clone, Debug)]
 pub struct Verification {
+    /// The project's manifest (its claims and trust policy).
+    pub root: Manifest,
     pub locked: Locked,
     pub boundaries: BoundaryReport,
     pub graphs: GraphReport,
@@ -83,14 +86,79 @@ pub struct Verification {
     pub platform: Option<BudgetReport>,
 }
 
+/// Boundary and graph obligations together, counted for the coverage
+/// line: the design's `verification-coverage`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Coverage {
+    /// Proved from Z3 and lemmas alone.
+    pub proved: usize,
+    /// Proved through at least one axiom the project allows: not counted
+    /// as verified.
+    pub by_axiom: usize,
+    /// Proved only through axioms the project's trust policy refuses.
+    pub refused: usize,
+    pub waived: usize,
+    pub failed: usize,
+    pub unknown: usize,
+    pub total: usize,
+    /// The root module's `[module.safety] verification-coverage`, if it
+    /// declares one.
+    pub declared: Option<u8>,
+}
+
+impl Coverage {
+    /// `proved` in percent of `total`; none when there is nothing to
+    /// verify (an empty set verifies nothing, so it has no coverage).
+    pub fn percent(&self) -> Option<f64> {
+        (self.total > 0).then(|| self.proved as f64 * 100.0 / self.total as f64)
+    }
+
+    /// Whether the declared coverage is met: none when none is declared.
+    /// An empty set meets no positive claim.
+    pub fn claim_met(&self) -> Option<bool> {
+        let declared = self.declared?;
+        Some(match self.percent() {
+            Some(percent) => percent + 1e-9 >= f64::from(declared),
+            None => declared == 0,
+        })
+    }
+}
+
 impl Verification {
     /// Whether a CI job should pass: every boundary and graph obligation
-    /// proved (or waived), every declared bound confirmed, and the
-    /// platform's budgets met.
+    /// proved (or waived, or proved through an allowed axiom), every
+    /// declared bound confirmed, the platform's budgets met, and the root's
+    /// declared `verification-coverage` met.
     pub fn ok(&self) -> bool {
         self.boundaries.first_failure().is_none()
             && self.graphs.ok()
             && self.platform.as_ref().is_none_or(|p| p.verdict() == PlatformVerdict::Fits)
+            && self.coverage().claim_met() != Some(false)
+    }
+
+    /// No boundary and no graph obligation in the whole tree.
+    pub fn nothing_to_verify(&self) -> bool {
+        self.coverage().total == 0
+    }
+
+    pub fn coverage(&self) -> Coverage {
+        use crate::boundaries::Status as Boundary;
+        use torc_graph::obligations::Status as Graph;
+        let boundary = |wanted: Boundary| self.boundaries.obligations.iter().filter(|o| o.status == wanted).count();
+        let declared = match &self.root.details {
+            crate::package::Details::Module(m) => m.safety.as_ref().and_then(|s| s.verification_coverage),
+            _ => None,
+        };
+        Coverage {
+            proved: boundary(Boundary::Proved) + self.graphs.proved(),
+            by_axiom: self.graphs.by_axiom(),
+            refused: self.graphs.count(|s| matches!(s, Graph::Refused { .. })),
+            waived: self.graphs.count(|s| matches!(s, Graph::Waived { .. })),
+            failed: boundary(Boundary::Failed) + self.graphs.count(|s| matches!(s, Graph::Failed { .. })),
+            unknown: boundary(Boundary::Unknown) + self.graphs.count(|s| matches!(s, Graph::Unknown { .. })),
+            total: self.boundaries.obligations.len() + self.graphs.obligations().count(),
+            declared,
+        }
     }
 }
 
@@ -109,11 +177,7 @@ pub fn verify_all(
     let packages = package_manifests(&locked.resolved, registries)?;
     let manifests = TreeManifests { root: &project.manifest, packages: &packages };
     let boundaries = boundaries::check(&locked.resolved, &manifests, options)?;
-    let home = crate::registry::torc_home()?;
-    let lemmas = crate::lemmas::tree_lemmas(&locked.resolved, &packages, registries, &home, options)?;
-    let prover = SearchProver::new(lemmas, Some(home.join("proofs").join("cache")), *options);
-    let graphs =
-        analysis::check_graphs(&project.manifest, &project.dir, &locked.resolved, &packages, registries, &prover)?;
+    let graphs = prove_graphs(project, &locked, &packages, registries, options)?;
     let platform = match platform {
         Some(reference) => {
             let model = platform_model(reference, registries)?;
@@ -121,7 +185,24 @@ pub fn verify_all(
         }
         None => None,
     };
-    Ok(Verification { locked, boundaries, graphs, platform })
+    Ok(Verification { root: project.manifest.clone(), locked, boundaries, graphs, platform })
+}
+
+/// The graph obligations of a locked tree, each through the proof search
+/// (cache, the tree's lemmas, Z3) under the project's trust policy for
+/// axioms.
+pub fn prove_graphs(
+    project: &Project,
+    locked: &Locked,
+    packages: &HashMap<String, Manifest>,
+    registries: &Registries,
+    options: &Options,
+) -> Result<GraphReport> {
+    let home = crate::registry::torc_home()?;
+    let lemmas = crate::lemmas::tree_lemmas(&locked.resolved, packages, registries, &home, options)?;
+    let mut prover = SearchProver::new(lemmas, Some(home.join("proofs").join("cache")), *options);
+    prover.allow_axioms = project.manifest.allows_axioms();
+    analysis::check_graphs(&project.manifest, &project.dir, &locked.resolved, packages, registries, &prover)
 }
 
 /// The platform model `reference` names: a platform package's directory or

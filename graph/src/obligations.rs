@@ -361,6 +361,12 @@ pub enum Status {
     Unknown {
         reason: String,
     },
+    /// A proof was found, but it rests on something the project's trust
+    /// policy refuses (an axiom under `[trust] allow-axioms = false`), and
+    /// why. Not verified.
+    Refused {
+        reason: String,
+    },
     /// Not proved, and accepted by a waiver.
     Waived {
         justification: String,

@@ -1,5 +1,8 @@
 //! `torc audit`: what the resolved tree trusts without a proof. Every
-//! proof library with its lemma count, every axiom with its reason, every
+//! proof library with its lemma count, every axiom with its reason, the
+//! axioms the tree's proofs actually rest on (found by running the proof
+//! search on the tree's graph obligations: stored proofs that still hold,
+//! lemmas, Z3) and whether the project's trust policy allows them, every
 //! module's `[module.safety]` claims, and the signature status.
 
 use super::report;
@@ -31,6 +34,10 @@ const SIGNATURES: &str = "unsigned (signing not implemented)";
 struct Audit {
     root: String,
     proof_libraries: Vec<LibraryAudit>,
+    /// `[trust] allow-axioms`, or its default.
+    allow_axioms: bool,
+    /// Axioms the tree's proofs used (or would have, where refused).
+    axioms_used: Vec<AxiomUsed>,
     modules: Vec<ModuleAudit>,
     signatures: &'static str,
 }
@@ -54,6 +61,17 @@ struct AxiomAudit {
 }
 
 #[derive(Debug, Serialize)]
+struct AxiomUsed {
+    name: String,
+    library: String,
+    version: String,
+    /// Ids of the graph obligations whose proof rests on it.
+    obligations: Vec<String>,
+    /// The trust policy refused it (those obligations are not verified).
+    refused: bool,
+}
+
+#[derive(Debug, Serialize)]
 struct ModuleAudit {
     name: String,
     version: String,
@@ -71,6 +89,8 @@ pub fn audit(args: &AuditArgs) -> ExitCode {
         let mut audit = Audit {
             root: format!("{} {}", root.name, root.version),
             proof_libraries: Vec::new(),
+            allow_axioms: root.allows_axioms(),
+            axioms_used: Vec::new(),
             modules: Vec::new(),
             signatures: SIGNATURES,
         };
@@ -89,6 +109,19 @@ pub fn audit(args: &AuditArgs) -> ExitCode {
             }
             audit.modules.extend(module_audit(manifest));
         }
+        let options = torc_contracts::prove::Options::default();
+        let graphs = verify::prove_graphs(&project, &locked, &manifests, &registries, &options)?;
+        audit.axioms_used = graphs
+            .axioms_used()
+            .into_iter()
+            .map(|(a, (obligations, refused))| AxiomUsed {
+                name: a.name,
+                library: a.library,
+                version: a.version,
+                obligations,
+                refused,
+            })
+            .collect();
         Ok::<_, torc_engine::Error>(audit)
     };
     let audit = match run() {
@@ -165,6 +198,23 @@ fn render_text(audit: &Audit) -> String {
             axiom.requires,
             axiom.ensures,
             axiom.reason
+        );
+    }
+    let policy = if audit.allow_axioms { "allowed" } else { "refused" };
+    out += &format!("\nAxioms the tree's proofs use ([trust] allow-axioms: {policy}):\n");
+    if audit.axioms_used.is_empty() {
+        out += "  (none)\n";
+    }
+    for axiom in &audit.axioms_used {
+        let n = axiom.obligations.len();
+        let refused = if axiom.refused { ", REFUSED: those obligations are not verified" } else { "" };
+        out += &format!(
+            "  axiom {} ({} {}): {n} {}{refused}\n    {}\n",
+            axiom.name,
+            axiom.library,
+            axiom.version,
+            if n == 1 { "obligation" } else { "obligations" },
+            axiom.obligations.join(", ")
         );
     }
     out += "\nModules (claims in [module.safety]):\n";

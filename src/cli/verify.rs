@@ -2,10 +2,16 @@
 //! boundaries and the obligations of every module's graph, aggregate the
 //! resource bounds, and check them against a platform model.
 //!
-//! Exit status: 0 when everything is proved (or waived) and fits, 6 when
-//! something is not (a failed or undecided obligation, a declared bound the
-//! graph exceeds or cannot confirm, a platform budget exceeded or not
-//! confirmed); the usual codes for bad input and resolution failures.
+//! Exit status: 0 when everything is proved (or waived, or proved through
+//! an axiom the project allows) and fits, 6 when something is not (a failed
+//! or undecided obligation, one only a refused axiom proves, a declared
+//! bound the graph exceeds or cannot confirm, a platform budget exceeded or
+//! not confirmed, the root's declared `verification-coverage` not met); the
+//! usual codes for bad input and resolution failures.
+//!
+//! A tree without any obligation is not "Verified.": it has no coverage
+//! and says "Nothing to verify." (exit 0), unless the root declares a
+//! positive `verification-coverage`, which an empty set cannot meet (exit 6).
 
 use super::report;
 use clap::{Args, ValueEnum};
@@ -18,7 +24,7 @@ use torc_engine::boundaries::{BoundaryReport, Status};
 use torc_engine::project::Project;
 use torc_engine::registry::Registries;
 use torc_engine::resolve::Unlock;
-use torc_engine::verify::{self, Verification};
+use torc_engine::verify::{self, Coverage, Verification};
 use torc_graph::bounds::DeclaredCheck;
 use torc_graph::obligations::Status as ObligationStatus;
 use torc_graph::platform::Verdict;
@@ -79,13 +85,53 @@ pub fn verify(args: &VerifyArgs) -> ExitCode {
     }
 }
 
-/// Proved and total over boundary and graph obligations together: the
-/// design's `verification-coverage`.
-fn coverage(v: &Verification) -> (usize, usize, f64) {
-    let proved = v.boundaries.proved() + v.graphs.count(|s| matches!(s, ObligationStatus::Proved));
-    let total = v.boundaries.obligations.len() + v.graphs.obligations().count();
-    let percent = if total == 0 { 100.0 } else { proved as f64 * 100.0 / total as f64 };
-    (proved, total, percent)
+/// The coverage line (and the declared claim's, when there is one).
+fn render_coverage(out: &mut String, c: &Coverage) {
+    match c.percent() {
+        None => out.push_str("Coverage: n/a (nothing to verify: the tree has no boundary or graph obligation)\n"),
+        Some(percent) => {
+            let axioms = if c.by_axiom > 0 { format!(", {} by axiom", c.by_axiom) } else { String::new() };
+            let refused = if c.refused > 0 { format!("{} refused (axiom), ", c.refused) } else { String::new() };
+            let _ = writeln!(
+                out,
+                "Coverage: {percent:.1}% verified ({} of {} obligations proved{axioms}; {refused}{} waived, {} failed, {} unknown)",
+                c.proved, c.total, c.waived, c.failed, c.unknown
+            );
+        }
+    }
+    if let Some(declared) = c.declared {
+        let verdict = match (c.claim_met(), c.percent()) {
+            (Some(true), _) => "met".to_owned(),
+            (_, None) => "NOT met: there is nothing to verify".to_owned(),
+            (_, Some(percent)) => format!("NOT met: {percent:.1}% verified"),
+        };
+        let _ = writeln!(out, "Declared verification-coverage {declared}%: {verdict}");
+    }
+    out.push('\n');
+}
+
+/// The last line: what the run established, and nothing more.
+fn conclusion(v: &Verification) -> String {
+    let c = v.coverage();
+    if !v.ok() {
+        if c.claim_met() == Some(false) && c.total == 0 {
+            return format!(
+                "NOT verified: [module.safety] verification-coverage = {} cannot be met by an empty set of obligations.\n",
+                c.declared.unwrap_or_default()
+            );
+        }
+        return "NOT verified: see the failures above.\n".to_owned();
+    }
+    if c.total == 0 {
+        return "Nothing to verify.\n".to_owned();
+    }
+    let axioms: Vec<String> = v.graphs.axioms_used().keys().map(|a| format!("{} ({} {})", a.name, a.library, a.version)).collect();
+    if axioms.is_empty() {
+        "Verified.\n".to_owned()
+    } else {
+        let noun = if axioms.len() == 1 { "axiom" } else { "axioms" };
+        format!("Verified, trusting {} {noun} without a proof: {}.\n", axioms.len(), axioms.join(", "))
+    }
 }
 
 fn render(project: &Project, v: &Verification) -> String {
@@ -95,16 +141,7 @@ fn render(project: &Project, v: &Verification) -> String {
     render_boundaries(&mut out, &v.boundaries);
     render_graphs(&mut out, &v.graphs);
 
-    let (proved, total, percent) = coverage(v);
-    let waived = v.graphs.count(|s| matches!(s, ObligationStatus::Waived { .. }));
-    let failed = v.boundaries.obligations.iter().filter(|o| o.status == Status::Failed).count()
-        + v.graphs.count(|s| matches!(s, ObligationStatus::Failed { .. }));
-    let unknown = v.boundaries.obligations.iter().filter(|o| o.status == Status::Unknown).count()
-        + v.graphs.count(|s| matches!(s, ObligationStatus::Unknown { .. }));
-    let _ = writeln!(
-        out,
-        "Coverage: {percent:.1}% verified ({proved} of {total} obligations proved; {waived} waived, {failed} failed, {unknown} unknown)\n"
-    );
+    render_coverage(&mut out, &v.coverage());
 
     let b = &v.graphs.bounds;
     let effects = if b.effects.is_empty() { "pure".to_owned() } else { b.effects.iter().cloned().collect::<Vec<_>>().join(", ") };
@@ -123,7 +160,7 @@ fn render(project: &Project, v: &Verification) -> String {
         let _ = writeln!(out, "\n{platform}");
     }
     out.push('\n');
-    out.push_str(if v.ok() { "Verified.\n" } else { "NOT verified: see the failures above.\n" });
+    out.push_str(&conclusion(v));
     out
 }
 
@@ -164,6 +201,7 @@ fn render_graphs(out: &mut String, graphs: &GraphReport) {
                 ObligationStatus::Proved => ("proved ", None),
                 ObligationStatus::Failed { counterexample } => ("FAILED ", Some(format!("counterexample: {counterexample}"))),
                 ObligationStatus::Unknown { reason } => ("UNKNOWN", Some(reason.clone())),
+                ObligationStatus::Refused { reason } => ("REFUSED", Some(reason.clone())),
                 ObligationStatus::Waived { justification, approved_by } => {
                     ("waived ", Some(format!("{justification} (approved by {approved_by})")))
                 }
@@ -199,13 +237,47 @@ fn render_graphs(out: &mut String, graphs: &GraphReport) {
     out.push('\n');
 }
 
+/// The axioms the tree's proofs used (or would have, when refused), with
+/// the obligations that rest on them.
+fn axioms_json(v: &Verification) -> Value {
+    let axioms: Vec<Value> = v
+        .graphs
+        .axioms_used()
+        .into_iter()
+        .map(|(a, (obligations, refused))| {
+            json!({ "name": a.name, "library": a.library, "version": a.version, "obligations": obligations, "refused": refused })
+        })
+        .collect();
+    json!(axioms)
+}
+
+/// `percent` is null and `status` "nothing-to-verify" when the tree has no
+/// obligation; `proved` counts proofs without axioms, `by_axiom` the rest.
+fn coverage_json(c: &Coverage) -> Value {
+    json!({
+        "status": if c.total == 0 { "nothing-to-verify" } else { "measured" },
+        "percent": c.percent(),
+        "proved": c.proved,
+        "by_axiom": c.by_axiom,
+        "refused": c.refused,
+        "waived": c.waived,
+        "failed": c.failed,
+        "unknown": c.unknown,
+        "total": c.total,
+        "declared": c.declared,
+        "declared_met": c.claim_met(),
+    })
+}
+
 fn to_json(project: &Project, v: &Verification) -> Value {
-    let (proved, total, percent) = coverage(v);
     json!({
         "package": project.manifest.name,
         "version": project.manifest.version.to_string(),
         "verified": v.ok(),
-        "coverage": { "percent": percent, "proved": proved, "total": total },
+        "nothing_to_verify": v.nothing_to_verify(),
+        "allow_axioms": project.manifest.allows_axioms(),
+        "axioms": axioms_json(v),
+        "coverage": coverage_json(&v.coverage()),
         "boundaries": v.boundaries.obligations,
         "graphs": v.graphs,
         "platform": v.platform,
@@ -245,8 +317,25 @@ fn to_sarif(project: &Project, v: &Verification) -> Value {
                 "locations": location(&file, line),
                 "partialFingerprints": { "torcObligation/v1": o.id },
             });
+            let axioms = json!(o.axioms);
             match &o.status {
-                ObligationStatus::Proved => continue,
+                ObligationStatus::Proved if o.axioms.is_empty() => continue,
+                ObligationStatus::Proved => {
+                    result["ruleId"] = json!("torc/axiom-trusted");
+                    result["level"] = json!("note");
+                    result["message"]["text"] = json!(format!(
+                        "{}: {} [{}]: proved by {}, trusted without a proof",
+                        m.module,
+                        o.description,
+                        o.id,
+                        o.method.clone().unwrap_or_default()
+                    ));
+                    result["properties"] = json!({ "axioms": axioms });
+                }
+                ObligationStatus::Refused { reason } => {
+                    result["message"]["text"] = json!(format!("{}: {} [{}]: {reason}", m.module, o.description, o.id));
+                    result["properties"] = json!({ "axioms": axioms });
+                }
                 ObligationStatus::Failed { counterexample } => {
                     result["message"]["text"] = json!(format!(
                         "{}: {} [{}]: counterexample {counterexample}",
@@ -282,6 +371,25 @@ fn to_sarif(project: &Project, v: &Verification) -> Value {
             }));
         }
     }
+    let coverage = v.coverage();
+    if coverage.claim_met() == Some(false) {
+        let text = match coverage.percent() {
+            Some(percent) => format!(
+                "declared verification-coverage {}% is not met: {percent:.1}% verified",
+                coverage.declared.unwrap_or_default()
+            ),
+            None => format!(
+                "declared verification-coverage {}% is not met: there is nothing to verify",
+                coverage.declared.unwrap_or_default()
+            ),
+        };
+        results.push(json!({
+            "ruleId": "torc/verification-coverage",
+            "level": "error",
+            "message": { "text": text },
+            "locations": location(&manifest_uri, 1),
+        }));
+    }
     if let Some(platform) = &v.platform {
         for line in &platform.lines {
             let level = match line.verdict {
@@ -314,8 +422,11 @@ fn to_sarif(project: &Project, v: &Verification) -> Value {
                     { "id": "torc/graph-obligation", "shortDescription": { "text": "A proof obligation of a module's graph is not proved" } },
                     { "id": "torc/declared-bound", "shortDescription": { "text": "A module's graph needs more than its declared resource bound" } },
                     { "id": "torc/platform-budget", "shortDescription": { "text": "The tree does not fit a platform budget" } },
+                    { "id": "torc/axiom-trusted", "shortDescription": { "text": "A proof obligation is proved through an axiom, trusted without a proof" } },
+                    { "id": "torc/verification-coverage", "shortDescription": { "text": "The module's declared verification-coverage is not met" } },
                 ],
             }},
+            "properties": { "axioms": axioms_json(v), "coverage": coverage_json(&coverage) },
             "results": results,
         }],
     })
