@@ -662,3 +662,133 @@ fn recheck(witness: &Witness, facts: &[Term], goal: &Term, lemmas: Option<&Lemma
 fn short(hash: &str) -> &str {
     &hash[..hash.len().min(12)]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{IndexBuilder, LemmaEntry};
+    use crate::lemma::parse_lemmas;
+    use torc_contracts::check::check_formula;
+    use torc_contracts::term::{FloatWidth, Scalar};
+
+    const F32: Scalar = Scalar::Float(FloatWidth::F32);
+    const ZERO: &str = "axiom zero(x: Float<32>) reason \"r\" requires finite(x) ensures abs(x) >= 1.0";
+
+    fn lemma(text: &str) -> Lemma {
+        parse_lemmas(Path::new("t.lemma"), text).unwrap().remove(0)
+    }
+
+    /// The lemma set of one library `lib` at `version`, its index in `dir`.
+    fn set(dir: &Path, version: &str, text: &str) -> LemmaSet {
+        let lemmas = IndexedLemma::entries("lib", version, &lemma(text));
+        let mut builder = IndexBuilder::new();
+        for e in &lemmas {
+            builder.add(LemmaEntry {
+                name: e.lemma.name.clone(),
+                library: e.library.clone(),
+                conclusion: e.pattern(),
+                hypotheses: conjuncts(&e.lemma.requires).len(),
+            });
+        }
+        let path = dir.join(format!("{version}.idx"));
+        builder.write(&path).unwrap();
+        LemmaIndex::verify(&path, None).unwrap();
+        LemmaSet { index: LemmaIndex::open(&path).unwrap(), lemmas }
+    }
+
+    /// `finite(x) => abs(x) >= 1.0`: false at x = 0.0, "proved" by `zero`.
+    fn obligation() -> (Vec<Term>, Term) {
+        let vars = [("x".to_owned(), F32)];
+        (vec![check_formula("finite(x)", &vars).unwrap()], check_formula("abs(x) >= 1.0", &vars).unwrap())
+    }
+
+    fn prover(lemmas: Option<LemmaSet>, cache: &Path) -> SearchProver {
+        SearchProver::new(lemmas, Some(cache.to_path_buf()), Options::default())
+    }
+
+    #[test]
+    fn the_statement_hash_changes_with_what_the_lemma_says_only() {
+        let base = statement_hash(&lemma(ZERO));
+        assert_eq!(base, statement_hash(&lemma(&ZERO.replace("\"r\"", "\"another reason\""))));
+        assert_eq!(base, statement_hash(&lemma(&ZERO.replace("requires", "\n  requires"))));
+        for changed in [
+            ZERO.replace("1.0", "2.0"),
+            ZERO.replace("finite(x)", "!is_nan(x)"),
+            ZERO.replace("Float<32>", "Float<64>"),
+            ZERO.replace("zero", "one"),
+            "lemma zero(x: Float<32>) requires finite(x) ensures abs(x) >= 1.0".to_owned(),
+        ] {
+            assert_ne!(base, statement_hash(&lemma(&changed)), "{changed}");
+        }
+    }
+
+    #[test]
+    fn a_cache_hit_needs_every_lemma_of_the_witness_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let (assumptions, goal) = obligation();
+        let first = prover(Some(set(dir.path(), "1.0.0", ZERO)), &cache).search(&assumptions, &goal);
+        assert!(matches!(first.outcome, Outcome::Valid) && !first.cached);
+        assert_eq!(first.witness.as_ref().unwrap().method(), "axiom zero (lib)");
+        let again = prover(Some(set(dir.path(), "1.0.1", ZERO)), &cache).search(&assumptions, &goal);
+        assert!(again.cached, "the same statement in another version still holds");
+
+        // Without the library, or with the axiom changed: no hit, and Z3
+        // finds the obligation false.
+        let without = prover(None, &cache).search(&assumptions, &goal);
+        assert!(matches!(without.outcome, Outcome::Invalid(_)) && !without.cached, "{without:?}");
+        let narrowed = ZERO.replace("finite(x)", "x > 1.0e30");
+        let changed = prover(Some(set(dir.path(), "2.0.0", &narrowed)), &cache).search(&assumptions, &goal);
+        assert!(matches!(changed.outcome, Outcome::Invalid(_)) && !changed.cached, "{changed:?}");
+        let (_, failures) = check_stored(&cache, Some(&set(dir.path(), "2.0.1", &narrowed)), &Options::default());
+        assert!(failures[0].contains("axiom zero of lib has changed"), "{failures:?}");
+    }
+
+    #[test]
+    fn a_proof_stored_under_another_torc_or_prover_is_no_hit() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let (assumptions, goal) = obligation();
+        let lemmas = || Some(set(dir.path(), "1.0.0", ZERO));
+        prover(lemmas(), &cache).search(&assumptions, &goal);
+        let file = cache.join(format!("{}.json", obligation_hash(&assumptions, &goal)));
+        let stored: StoredProof = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert!(prover(lemmas(), &cache).search(&assumptions, &goal).cached);
+        for tampered in [
+            StoredProof { environment: "torc 0.0.1 / z3 4.8.5".into(), ..stored.clone() },
+            StoredProof { format: 1, ..stored.clone() },
+        ] {
+            std::fs::write(&file, serde_json::to_vec(&tampered).unwrap()).unwrap();
+            assert!(!prover(lemmas(), &cache).search(&assumptions, &goal).cached);
+        }
+        // A witness from before statements were recorded reads, but holds nothing.
+        let old = std::fs::read_to_string(&file).unwrap().replace(&statement_hash(&lemma(ZERO)), "");
+        std::fs::write(&file, old).unwrap();
+        let stored: StoredProof = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert!(!stored.witness.lemmas_present(lemmas().as_ref()));
+    }
+
+    #[test]
+    fn without_axioms_the_search_uses_none_and_names_the_one_it_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let (assumptions, goal) = obligation();
+        // Cached with axioms allowed first: the refusing run must not reuse it.
+        prover(Some(set(dir.path(), "1.0.0", ZERO)), &cache).search(&assumptions, &goal);
+        let mut strict = prover(Some(set(dir.path(), "1.0.0", ZERO)), &cache);
+        strict.allow_axioms = false;
+        let found = strict.search(&assumptions, &goal);
+        assert!(matches!(found.outcome, Outcome::Invalid(_)), "{found:?}");
+        assert!(found.witness.is_none());
+        assert_eq!(
+            found.refused_axioms,
+            [AxiomUse { name: "zero".into(), library: "lib".into(), version: "1.0.0".into() }]
+        );
+        // A goal Z3 proves needs no axiom, so nothing is refused.
+        let vars = [("x".to_owned(), F32)];
+        let provable = check_formula("abs(x) >= 0.0 || is_nan(x)", &vars).unwrap();
+        let found = strict.search(&assumptions, &provable);
+        assert!(matches!(found.outcome, Outcome::Valid) && found.refused_axioms.is_empty(), "{found:?}");
+        assert!(found.witness.unwrap().axioms().is_empty());
+    }
+}
