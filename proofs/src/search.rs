@@ -313,8 +313,12 @@ impl SearchProver {
         if self.allow_axioms || matches!(found.outcome, Outcome::Valid) || !has_axioms {
             return found;
         }
-        // Worth a second search only to name what the policy refused.
-        match self.search_with(assumptions, goal, true).witness {
+        // Worth a second search only to name what the policy refused (or,
+        // should a lemma path turn up that needs no axiom after all, to
+        // keep that proof).
+        let with = self.search_with(assumptions, goal, true);
+        match &with.witness {
+            Some(witness) if witness.axioms().is_empty() => with,
             Some(witness) => Found { refused_axioms: witness.axioms(), ..found },
             None => found,
         }
