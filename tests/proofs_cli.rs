@@ -280,6 +280,14 @@ fn axioms_are_named_counted_apart_and_refused_where_an_integrity_level_is_claime
     let (code, stdout, _) = torc(home.path(), &app, &["audit"]);
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("axiom zero (evil-lemmas 1.0.0): 1 obligation, REFUSED"), "{stdout}");
+    let (_, json, _) = torc(home.path(), &app, &["audit", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!((json["allow_axioms"].as_bool(), json["axioms_used"][0]["refused"].as_bool()), (Some(false), Some(true)));
+    let (_, json, _) = torc(home.path(), &app, &["verify", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let obligation = &json["graphs"]["modules"][0]["obligations"][0];
+    assert_eq!((obligation["status"].as_str(), json["verified"].as_bool()), (Some("refused"), Some(false)), "{json}");
+    assert_eq!(json["coverage"]["refused"], 1, "{json}");
 
     // Explicitly allowed, and explicitly refused without a claim.
     write_magnitude(&app, deps, "[module.safety]\nmax-integrity-level = \"ASIL-B\"\n\n[trust]\nallow-axioms = true\n");

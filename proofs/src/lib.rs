@@ -7,7 +7,9 @@
 //!   archive that opens with `memmap2` at the same cost whatever its size.
 //! - `lemma`: lemma files and proof libraries.
 //! - `metamath`: set.mm conclusions as index terms.
-//! - `search`: proof search with a cache and witnesses.
+//! - `search`: proof search with a cache and witnesses; a stored proof is
+//!   reused only where every lemma and axiom it used is installed with the
+//!   same statement, under the same Torc and Z3.
 
 pub mod index;
 pub mod term;

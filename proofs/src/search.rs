@@ -15,6 +15,11 @@
 //!    another lemma (recursively, up to a depth), or by a small Z3 query.
 //! 3. **Z3** from scratch, with a time limit, for what lemmas did not prove.
 //!
+//! A lemma step through an `axiom` is marked as one, so every report can
+//! name the axioms a proof rests on ([`Witness::axioms`]); without
+//! [`SearchProver::allow_axioms`] the search uses none, and says which
+//! axiom would have proved what it could not.
+//!
 //! Every proof leaves a [`Witness`] (which lemma, with what substitution and
 //! the sub-proofs of its hypotheses; or "Z3 unsat" with the query's hash),
 //! stored by BLAKE3 so that `torc prove --check` can re-check it.

@@ -26,6 +26,9 @@ pub struct AuditArgs {
     /// How to print the audit.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Z3's time limit per query of the proof search, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout: u32,
 }
 
 const SIGNATURES: &str = "unsigned (signing not implemented)";
@@ -109,7 +112,7 @@ pub fn audit(args: &AuditArgs) -> ExitCode {
             }
             audit.modules.extend(module_audit(manifest));
         }
-        let options = torc_contracts::prove::Options::default();
+        let options = torc_contracts::prove::Options { timeout_ms: args.timeout };
         let graphs = verify::prove_graphs(&project, &locked, &manifests, &registries, &options)?;
         audit.axioms_used = graphs
             .axioms_used()
