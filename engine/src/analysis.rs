@@ -22,7 +22,7 @@
 use crate::error::{Error, Location, Result};
 use crate::gate;
 use crate::package::{Details, Manifest, Quantity};
-use crate::registry::{archive, Registries};
+use crate::registry::{Registries, Release};
 use crate::resolve::Resolved;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -159,8 +159,8 @@ fn published_graph(
     blake3: &str,
 ) -> Result<Option<(PathBuf, String)>> {
     let Some((registry, _)) = registries.lookup(name)? else { return Ok(None) };
-    let bytes = registry.blob(blake3)?;
-    let Some(text) = archive::read_file(&bytes, GRAPH_TOML)? else { return Ok(None) };
+    let release = Release::open(registry, name, version, blake3)?;
+    let Some(text) = release.file(GRAPH_TOML)? else { return Ok(None) };
     let path = PathBuf::from(format!("{}/{name}@{version}/{GRAPH_TOML}", registry.name()));
     let text = String::from_utf8(text).map_err(|_| Error::input(Location::new(&path, 1, 1, ""), "not UTF-8"))?;
     Ok(Some((path, text)))

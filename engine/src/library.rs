@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Location, Result};
 use crate::package::{Details, Manifest};
-use crate::registry::{archive, Registries};
+use crate::registry::{Registries, Release};
 use crate::resolve::ResolvedPackage;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -104,11 +104,8 @@ pub fn read_published_library(
             searched: registries.names().into_iter().map(str::to_owned).collect(),
         });
     };
-    let bytes = registry.blob(&package.blake3)?;
-    let prefix = format!("{}/{}@{}", registry.name(), package.name, package.version);
-    read_lemmas(manifest, |file| {
-        Ok(archive::read_file(&bytes, file)?.map(|contents| (PathBuf::from(format!("{prefix}/{file}")), contents)))
-    })
+    let release = Release::open(registry, &package.name, &package.version, &package.blake3)?;
+    read_lemmas(manifest, |file| Ok(release.file(file)?.map(|contents| (release.path_of(file), contents))))
 }
 
 fn read_lemmas(

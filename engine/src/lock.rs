@@ -104,8 +104,8 @@ impl Lockfile {
 
     /// Reads `path`; `None` when it does not exist.
     pub fn read(path: &Path) -> Result<Option<Lockfile>> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Lockfile::parse(path, &text).map(Some),
+        match std::fs::read(path) {
+            Ok(bytes) => Lockfile::parse(path, &crate::manifest::decode_utf8(path, bytes)?).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(path, e)),
         }

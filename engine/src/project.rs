@@ -8,7 +8,7 @@ use crate::gate::{self, Report};
 use crate::lock::{Lockfile, LOCK_FILE};
 use crate::manifest;
 use crate::package::Manifest;
-use crate::registry::{archive, FileRegistry, IndexEntry, Registries};
+use crate::registry::{FileRegistry, IndexEntry, Registries};
 use crate::resolve::{self, check_trust, LockChange, Resolved, Unlock};
 use semver::Version;
 use std::path::{Path, PathBuf};
@@ -93,12 +93,16 @@ pub fn lock(project: &Project, registries: &Registries, unlock: &Unlock, locked:
     Ok(Locked { resolved, changes, had_lock: old.is_some() })
 }
 
-/// `Updating torc-math v0.4.0 -> v0.4.1`, `Adding ...`, `Removing ...`.
+/// `Updating torc-math v0.4.0 -> v0.4.1`, `Downgrading torc-math v0.4.1 ->
+/// v0.4.0` (a lower version, say after a yank), `Adding ...`, `Removing ...`.
 pub fn describe_change(change: &LockChange) -> String {
     match change {
         LockChange::Added { name, version } => format!("Adding {name} v{version}"),
         LockChange::Removed { name, version } => format!("Removing {name} v{version}"),
-        LockChange::Changed { name, from, to } => format!("Updating {name} v{from} -> v{to}"),
+        LockChange::Changed { name, from, to } => {
+            let verb = if cmp_precedence(to, from) == std::cmp::Ordering::Less { "Downgrading" } else { "Updating" };
+            format!("{verb} {name} v{from} -> v{to}")
+        }
     }
 }
 
@@ -125,9 +129,12 @@ pub struct Publication {
 /// `torc publish [--dry-run]`: the semver gate against the target
 /// registry's releases of the package, then the publish.
 ///
-/// The baseline is the target registry's highest non-yanked,
-/// non-prerelease version below the new one; with none, the contracts are
-/// checked and there is nothing to compare. A version the registry has
+/// The baseline is the target registry's highest non-prerelease version
+/// below the new one, yanked or not; with none, the contracts are checked
+/// and there is nothing to compare. When the registry has a release above
+/// the new one (a backport, a middle release), the lowest such
+/// non-prerelease release must also be a correct step from the new one
+/// ([`gate::compare_with_upper`]), or the release is refused. A version the registry has
 /// already is [`Error::VersionExists`]. A refused release is
 /// [`Error::GateRefused`], except in a dry run, which never writes and
 /// returns the report either way.
@@ -173,15 +180,20 @@ pub fn publish_gate(project: &Project, registry: &FileRegistry, options: &gate::
             registry: registry.name().to_owned(),
         });
     }
-    match gate::version::baseline(&entries, &manifest.version, false) {
-        None => gate::first_release(manifest, options),
-        Some(entry) => gate::compare(&published_manifest(registry, entry)?, manifest, options),
+    let mut report = match gate::version::baseline(&entries, &manifest.version, false) {
+        None => gate::first_release(manifest, options)?,
+        Some(entry) => gate::compare(&published_manifest(registry, entry)?, manifest, options)?,
+    };
+    if let Some(entry) = gate::version::upper_neighbour(&entries, &manifest.version) {
+        let upper = gate::compare_with_upper(manifest, &published_manifest(registry, entry)?, options)?;
+        report.upper = Some(Box::new(upper));
     }
+    Ok(report)
 }
 
 /// `torc bump`: the package at `project` against its baseline in the
-/// registry it resolves from (or `registry`): the highest non-yanked,
-/// non-prerelease release at or below the manifest's version, so a
+/// registry it resolves from (or `registry`): the highest non-prerelease
+/// release (yanked or not) at or below the manifest's version, so a
 /// package still carrying the version it was last published under is
 /// compared with that release. The report's `next_version` is the
 /// smallest version the changes allow.
@@ -271,23 +283,11 @@ impl ReleaseRef {
     }
 }
 
-/// The manifest inside a published release's archive. Errors name it as
-/// `<registry>/<name>@<version>/torc.toml`.
+/// The manifest inside a published release's archive, checked against its
+/// index line ([`crate::registry::read_release_manifest`]). Errors name it
+/// as `<registry>/<name>@<version>/torc.toml`.
 pub fn published_manifest(registry: &FileRegistry, entry: &IndexEntry) -> Result<Manifest> {
-    let bytes = registry.blob(&entry.blake3)?;
-    for file in [manifest::TORC_TOML, manifest::SPEC_YAML] {
-        if let Some(contents) = archive::read_file(&bytes, file)? {
-            let path = PathBuf::from(format!("{}/{}@{}/{file}", registry.name(), entry.name, entry.version));
-            let text = String::from_utf8(contents).map_err(|_| {
-                Error::input(crate::error::Location::new(&path, 1, 1, ""), "the manifest is not valid UTF-8")
-            })?;
-            return manifest::read_text(&path, &text);
-        }
-    }
-    Err(Error::Registry {
-        registry: registry.name().to_owned(),
-        message: format!("the archive of {}@{} has no torc.toml or spec.yaml", entry.name, entry.version),
-    })
+    crate::registry::release_manifest(registry, entry)
 }
 
 /// `torc yank NAME@VERSION [--undo]`: in the registry named `registry`, or

@@ -7,46 +7,37 @@ use crate::error::{Error, Location, Result};
 use crate::manifest;
 use crate::package::Manifest;
 use crate::project::{lock, Locked, Project};
-use crate::registry::{archive, Registries};
+use crate::registry::Registries;
 use crate::resolve::{Resolved, Unlock};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use torc_contracts::prove::Options;
 use torc_proofs::search::SearchProver;
 use torc_graph::platform::{budget_report, BudgetReport, PlatformModel, Verdict as PlatformVerdict};
 
 /// The manifests of every resolved package, read from the archives their
-/// registries hold (each archive checked against its BLAKE3 on read).
-/// Errors name the manifest as `<registry>/<name>@<version>/torc.toml`.
+/// registries hold: each archive checked against its BLAKE3, and its
+/// manifest against the index line resolution used
+/// ([`crate::registry::read_release_manifest`]). Errors name the manifest
+/// as `<registry>/<name>@<version>/torc.toml`.
 pub fn package_manifests(resolved: &Resolved, registries: &Registries) -> Result<HashMap<String, Manifest>> {
     let mut manifests = HashMap::new();
     for package in &resolved.packages {
-        let Some((registry, _)) = registries.lookup(&package.name)? else {
+        let Some((registry, entries)) = registries.lookup(&package.name)? else {
             return Err(Error::PackageNotFound {
                 name: package.name.clone(),
                 searched: registries.names().into_iter().map(str::to_owned).collect(),
             });
         };
-        let bytes = registry.blob(&package.blake3)?;
-        let mut found = None;
-        for file in [manifest::TORC_TOML, manifest::SPEC_YAML] {
-            if let Some(text) = archive::read_file(&bytes, file)? {
-                found = Some((file, text));
-                break;
-            }
-        }
-        let Some((file, text)) = found else {
-            return Err(Error::Registry {
+        let entry = entries
+            .iter()
+            .find(|e| e.version == package.version && e.blake3 == package.blake3)
+            .ok_or_else(|| Error::VersionNotFound {
+                name: package.name.clone(),
+                version: format!("{} with blake3 {}", package.version, package.blake3),
                 registry: registry.name().to_owned(),
-                message: format!("the archive of {} {} has no manifest", package.name, package.version),
-            });
-        };
-        let path = PathBuf::from(format!("{}/{}@{}/{file}", registry.name(), package.name, package.version));
-        let text = String::from_utf8(text).map_err(|_| {
-            Error::input(Location::new(&path, 1, 1, ""), "the manifest is not UTF-8")
-        })?;
-        manifests.insert(package.name.clone(), manifest::read_text(&path, &text)?);
+            })?;
+        manifests.insert(package.name.clone(), crate::registry::release_manifest(registry, entry)?);
     }
     Ok(manifests)
 }
@@ -238,12 +229,7 @@ pub fn platform_model(reference: &str, registries: &Registries) -> Result<Platfo
             version: version.map_or_else(|| "that is not yanked".to_owned(), |v| v.to_string()),
             registry: registry.name().to_owned(),
         })?;
-        let bytes = registry.blob(&entry.blake3)?;
-        let file = PathBuf::from(format!("{}/{name}@{}/{}", registry.name(), entry.version, manifest::TORC_TOML));
-        let text = archive::read_file(&bytes, manifest::TORC_TOML)?
-            .ok_or_else(|| Error::input(Location::new(&file, 1, 1, ""), "the archive has no torc.toml"))?;
-        let text = String::from_utf8(text).map_err(|_| Error::input(Location::new(&file, 1, 1, ""), "not UTF-8"))?;
-        manifest::read_text(&file, &text)?
+        crate::registry::release_manifest(registry, entry)?
     };
     let crate::package::Details::Platform(details) = &manifest.details else {
         return Err(Error::input(

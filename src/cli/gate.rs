@@ -5,8 +5,11 @@
 //! than needed), 3 when the gate refuses (too small a step, the same or a
 //! lower version, a contract change Z3 could not decide), 2 for bad input
 //! (also a contract that does not check or that no value satisfies).
-//! `bump` exits 0 whenever it can answer, even if the manifest's version
-//! is too low: saying so is its job.
+//! `bump` prints its answer in every case and exits like the gate `torc
+//! publish` would run: 0 when the manifest's version would be accepted
+//! (or it is a first release), 3 when it would be refused (too low for the
+//! changes, not above the baseline, or a contract change Z3 could not
+//! decide), so a CI step `torc bump` fails before a publish does.
 
 use super::report;
 use super::solve::Format;
@@ -89,7 +92,11 @@ pub fn bump(args: &BumpArgs) -> ExitCode {
                     println!("{}", bump_advice(&gated));
                 }
             }
-            ExitCode::SUCCESS
+            if gated.accepted() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(report::REFUSED)
+            }
         }
         Err(e) => report::fail(&e),
     }

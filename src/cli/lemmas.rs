@@ -206,7 +206,10 @@ fn search(args: &SearchArgs) -> ExitCode {
                     );
                 }
             } else {
-                println!("{} lemmas generalise {goal}:", found.len());
+                match found.len() {
+                    1 => println!("1 lemma generalises {goal}:"),
+                    n => println!("{n} lemmas generalise {goal}:"),
+                }
                 for (m, e) in found.iter().zip(&exact) {
                     let sigma: Vec<String> = m.substitution.iter().map(|(v, t)| format!("?{v} := {t}")).collect();
                     let name = e["name"].as_str().unwrap_or_default();

@@ -1,5 +1,11 @@
 //! `torc tree` and `torc update`: resolve the project, bring `torc.lock` up
 //! to date, and show the result.
+//!
+//! `torc tree` checks the contracts at every wire of the tree, as `torc
+//! verify` does, and exits like it: 6 when a boundary is not proved
+//! compatible (refuted, or Z3 could not decide), after printing the tree
+//! and the first failing boundary; 0 otherwise. The lock is written either
+//! way: the resolution itself is sound.
 
 use super::report;
 use super::solve::Format;
@@ -50,6 +56,7 @@ pub fn tree(args: &TreeArgs) -> ExitCode {
     report_lock_changes(&verified.locked);
     let resolved = &verified.locked.resolved;
     let contracts = verified.boundaries.summary();
+    let compatible = verified.boundaries.first_failure().is_none();
     match args.format {
         Format::Text => print!("{}", tree::render_text(resolved, contracts.as_deref())),
         Format::Json => {
@@ -58,7 +65,11 @@ pub fn tree(args: &TreeArgs) -> ExitCode {
             println!("{}", serde_json::to_string_pretty(&json).expect("the tree serialises"));
         }
     }
-    ExitCode::SUCCESS
+    if compatible {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(report::UNVERIFIED)
+    }
 }
 
 pub fn update(args: &UpdateArgs) -> ExitCode {
@@ -69,7 +80,7 @@ pub fn update(args: &UpdateArgs) -> ExitCode {
     };
     report_lock_changes(&locked);
     if locked.changes.is_empty() {
-        eprintln!("torc.lock is up to date: {} locked", locked.resolved.packages.len());
+        eprintln!("torc.lock is up to date: {} locked", packages(locked.resolved.packages.len()));
     }
     ExitCode::SUCCESS
 }
@@ -88,10 +99,15 @@ fn report_lock_changes(locked: &Locked) {
         eprintln!("note: {note}");
     }
     if !locked.had_lock {
-        eprintln!("Locking {} packages in torc.lock", locked.resolved.packages.len());
+        eprintln!("Locking {} in torc.lock", packages(locked.resolved.packages.len()));
     } else {
         for change in &locked.changes {
             eprintln!("{}", describe_change(change));
         }
     }
+}
+
+/// `1 package`, `3 packages`.
+pub fn packages(count: usize) -> String {
+    format!("{count} {}", if count == 1 { "package" } else { "packages" })
 }

@@ -137,7 +137,7 @@ fn conclusion(v: &Verification) -> String {
 fn render(project: &Project, v: &Verification) -> String {
     let mut out = String::new();
     let root = format!("{} v{}", project.manifest.name, project.manifest.version);
-    let _ = writeln!(out, "Verifying {root} ({} packages in its tree)\n", v.locked.resolved.packages.len());
+    let _ = writeln!(out, "Verifying {root} ({} in its tree)\n", super::tree::packages(v.locked.resolved.packages.len()));
     render_boundaries(&mut out, &v.boundaries);
     render_graphs(&mut out, &v.graphs);
 

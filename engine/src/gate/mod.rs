@@ -26,11 +26,19 @@
 //! input errors (also on a first release, which has nothing to compare).
 //!
 //! Version bookkeeping ([`version`]): the new version must be above the
-//! baseline (the highest non-yanked, non-prerelease release below it), and
-//! its step must be at least the required bump in Cargo's compatibility
-//! classes (for `0.y.z`, the minor number acts as the major one). Too small
-//! a step is refused with the version needed; a larger one is accepted with
-//! a note.
+//! baseline (the highest non-prerelease release below it, yanked or not),
+//! and its step must be at least the required bump in Cargo's
+//! compatibility classes (for `0.y.z`, the minor number acts as the major
+//! one). Too small a step is refused with the version needed; a larger one
+//! is accepted with a note.
+//!
+//! A release published below one that exists already (a backport, a
+//! middle release) is also compared with that *upper neighbour* (the
+//! lowest non-prerelease release above it, yanked or not), in the other
+//! direction: the upper neighbour's step over the new version must cover
+//! the changes from the new release to it ([`compare_with_upper`]). So the
+//! releases of a package, in version order, are always each a correct step
+//! from the one before: inserting one between two checks both new pairs.
 //!
 //! - [`interface`]: manifest to checked [`Interface`], errors with locations.
 //! - [`compare`]: the findings.
@@ -100,6 +108,10 @@ pub struct Report {
     /// Remarks that are not findings (an over-bump, a kind without an
     /// interface, the 0.x rule).
     pub notes: Vec<String>,
+    /// The next higher release already published, compared with this one
+    /// as its baseline ([`compare_with_upper`]); `None` when there is none.
+    /// [`Report::accepted`] needs both verdicts.
+    pub upper: Option<Box<Report>>,
 }
 
 /// The verdict on the version number.
@@ -140,12 +152,19 @@ impl Status {
 }
 
 impl Report {
+    /// Whether the version is right for the changes from the baseline and,
+    /// when there is an upper neighbour, for the changes to it.
     pub fn accepted(&self) -> bool {
-        self.status.accepted()
+        self.status.accepted() && self.upper.as_ref().is_none_or(|upper| upper.accepted())
     }
 
     /// Why the release is refused, in one line (empty when it is not).
     pub fn refusal(&self) -> String {
+        if self.status.accepted() {
+            if let Some(upper) = self.upper.as_ref().filter(|u| !u.accepted()) {
+                return upper.upper_refusal();
+            }
+        }
         let head = format!("{} {}", self.package, self.version);
         match (self.status, &self.baseline, self.actual) {
             (Status::UnderBump, Some(baseline), Some(actual)) => format!(
@@ -162,6 +181,28 @@ impl Report {
                 format!("{head}: Z3 could not decide {n} contract {changes}, and the gate fails closed")
             }
             _ => String::new(),
+        }
+    }
+}
+
+impl Report {
+    /// Why a release conflicts with its upper neighbour; `self` is the
+    /// comparison of the new release (the baseline) with that neighbour.
+    fn upper_refusal(&self) -> String {
+        let (Some(new), upper) = (&self.baseline, &self.version) else { return String::new() };
+        let name = &self.package;
+        match (self.status, self.actual) {
+            (Status::UnderBump, Some(actual)) => format!(
+                "{name} {new} conflicts with the next higher release {upper}: the changes from {new} to {upper} need a {} bump, but {upper} is only a {actual} step above {new} (publish {new} compatible with {upper}, or as a version whose step to {upper} is {})",
+                self.required,
+                version::effective(self.required, new)
+            ),
+            (Status::Undecided, _) => {
+                let n = self.findings.iter().filter(|f| f.verdict == FindingVerdict::Unknown).count();
+                let changes = if n == 1 { "change" } else { "changes" };
+                format!("{name} {new}: Z3 could not decide {n} contract {changes} between it and the next higher release {upper}, and the gate fails closed")
+            }
+            (status, _) => format!("{name} {new} against the next higher release {upper}: {}", status.as_str()),
         }
     }
 }
@@ -194,6 +235,40 @@ pub fn compare(old: &Manifest, new: &Manifest, options: &Options) -> Result<Repo
     Ok(evaluate(new, Some(&old.version), findings, notes))
 }
 
+/// The gate between a new release `new` and `upper`, the next higher
+/// release already published: `upper`'s step over `new` must cover the
+/// changes from `new` to `upper`. The report has `new` as its baseline and
+/// `upper` as its version. Both interfaces are parsed and type-checked;
+/// satisfiability is not checked again (`upper`'s was when it was
+/// published, `new`'s by the comparison with its baseline, which
+/// [`crate::project::publish_gate`] runs first). Notes about an over-bump
+/// say nothing here and are dropped.
+pub fn compare_with_upper(new: &Manifest, upper: &Manifest, options: &Options) -> Result<Report> {
+    if new.name != upper.name {
+        return Err(Error::input(
+            Location::new(&upper.file, 1, 1, ""),
+            format!("cannot compare two packages: `{}` ({}) and `{}`", new.name, new.file.display(), upper.name),
+        ));
+    }
+    let new_interface = interface::check(new)?;
+    let upper_interface = interface::check(upper)?;
+    let pair = compare::Pair {
+        old: new,
+        new: upper,
+        old_interface: new_interface.as_ref(),
+        new_interface: upper_interface.as_ref(),
+    };
+    let (findings, notes) = compare::findings(&pair, options);
+    let mut report = evaluate(upper, Some(&new.version), findings, notes);
+    if report.status == Status::OverBump {
+        report.status = Status::Accepted;
+    }
+    if report.accepted() {
+        report.notes.clear();
+    }
+    Ok(report)
+}
+
 /// The gate on a first release: contracts are checked, nothing compared.
 pub fn first_release(new: &Manifest, options: &Options) -> Result<Report> {
     check(new, options)?;
@@ -215,6 +290,7 @@ fn evaluate(new: &Manifest, baseline: Option<&Version>, findings: Vec<Finding>, 
         next_version: version.clone(),
         notes: Vec::new(),
         findings,
+        upper: None,
     };
     let Some(baseline) = baseline else {
         report.notes = notes;

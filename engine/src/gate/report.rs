@@ -18,7 +18,22 @@
 //! `next_version`, `note` (or null), `notes`, and `findings`, each with
 //! `port` (or null), `kind`, `rule`, `verdict`, `required`, `message`,
 //! `counterexample` (name to value, or null) and `explanation` (the
-//! counterexample as a sentence, or null).
+//! counterexample as a sentence, or null); and `upper`, the comparison
+//! with the next higher release already published (the same keys, its
+//! `baseline` being the new version), or null. `status` is the verdict
+//! against the baseline; `accepted` needs both.
+//!
+//! A release inserted below an existing one shows that comparison only
+//! when it finds something:
+//!
+//! ```text
+//! Comparing pid 1.0.0 -> 1.1.0
+//!   minor  output `output`: contract strengthened
+//! Comparing pid 1.1.0 -> 1.2.0 (the next higher release, already published)
+//!   major  output `output`: contract weakened (an output contract may only get stronger)
+//! Required: minor (next version 1.1.0); 1.1.0 is a minor bump: accepted.
+//! Next higher release 1.2.0: the changes from 1.1.0 to it need major, but it is a minor step: refused.
+//! ```
 
 use super::{Report, Status};
 use crate::package::PackageKind;
@@ -53,12 +68,52 @@ pub fn render_findings(report: &Report) -> String {
     for note in &report.notes {
         let _ = writeln!(out, "note: {note}");
     }
+    if let Some(upper) = report.upper.as_ref().filter(|u| !u.findings.is_empty() || !u.accepted()) {
+        let mut block = render_findings(upper);
+        if let Some(end) = block.find('\n') {
+            block.insert_str(end, " (the next higher release, already published)");
+        }
+        out.push_str(&block);
+    }
     out
 }
 
-/// The one-line verdict: `Required: major (next version 2.0.0); 1.1.0 is
-/// a minor bump: refused.`
+/// The verdict: `Required: major (next version 2.0.0); 1.1.0 is a minor
+/// bump: refused.`, and a second line on the next higher release when
+/// there is one.
 pub fn summary(report: &Report) -> String {
+    let mut line = baseline_summary(report);
+    if let Some(upper) = &report.upper {
+        line.push('\n');
+        line.push_str(&upper_summary(upper));
+    }
+    line
+}
+
+/// `upper` is the comparison of the new release (its baseline) with the
+/// next higher one (its version).
+fn upper_summary(upper: &Report) -> String {
+    let head = format!("Next higher release {}", upper.version);
+    let new = upper.baseline.as_ref().map(ToString::to_string).unwrap_or_default();
+    match (upper.status, upper.actual) {
+        (Status::Accepted | Status::OverBump, Some(actual)) => format!(
+            "{head}: the changes from {new} to it need {}, and it is a {actual} step: compatible.",
+            upper.required
+        ),
+        (Status::UnderBump, Some(actual)) => format!(
+            "{head}: the changes from {new} to it need {}, but it is a {actual} step: refused.",
+            upper.required
+        ),
+        (Status::Undecided, _) => {
+            let n = upper.findings.iter().filter(|f| f.verdict == super::FindingVerdict::Unknown).count();
+            let changes = if n == 1 { "change" } else { "changes" };
+            format!("{head}: Z3 could not decide {n} contract {changes} from {new} to it, and the gate fails closed: refused.")
+        }
+        (status, _) => format!("{head}: {}.", status.as_str()),
+    }
+}
+
+fn baseline_summary(report: &Report) -> String {
     let version = &report.version;
     let required = format!("Required: {} (next version {})", report.required, report.next_version);
     match (report.status, &report.baseline, report.actual) {
@@ -130,5 +185,6 @@ pub fn to_json(report: &Report) -> Value {
         "notes": report.notes,
         "summary": summary(report),
         "findings": findings,
+        "upper": report.upper.as_deref().map(to_json),
     })
 }

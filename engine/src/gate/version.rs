@@ -148,18 +148,43 @@ pub fn is_zero_line(version: &Version) -> bool {
 }
 
 /// The release a new `version` is compared with: the highest published,
-/// non-yanked, non-prerelease version below it (`or_equal`: at most it).
-/// So a backport `1.4.1` published after `2.0.0` is compared with `1.4.0`.
+/// non-prerelease version below it (`or_equal`: at most it). So a
+/// backport `1.4.1` published after `2.0.0` is compared with `1.4.0`.
+///
+/// Yanked releases count: a yank hides a release from new resolution, but
+/// locks still resolve it and requirements written against it still hold
+/// its promises, so the next release must keep them too (or bump major).
+/// Checking against every neighbour, yanked or not, also keeps the chain of
+/// adjacent checks whole when a yank is undone. Prereleases promise
+/// nothing and are never a neighbour.
 pub fn baseline<'a>(entries: &'a [IndexEntry], version: &Version, or_equal: bool) -> Option<&'a IndexEntry> {
     entries
         .iter()
-        .filter(|e| !e.yanked && e.version.pre.is_empty())
+        .filter(|e| e.version.pre.is_empty())
         .filter(|e| match cmp_precedence(&e.version, version) {
             Ordering::Less => true,
             Ordering::Equal => or_equal,
             Ordering::Greater => false,
         })
         .max_by(|a, b| cmp_precedence(&a.version, &b.version))
+}
+
+/// The release just above a new `version`: the lowest published
+/// non-prerelease version above it, yanked or not (as [`baseline`]). A
+/// release inserted below an existing one (a backport, or a middle
+/// release) must let that one's step over it cover the changes between
+/// them, or `torc diff NEW UPPER` would find an under-bump after the fact.
+/// `None` for a prerelease `version`: no later release owes a prerelease
+/// anything.
+pub fn upper_neighbour<'a>(entries: &'a [IndexEntry], version: &Version) -> Option<&'a IndexEntry> {
+    if !version.pre.is_empty() {
+        return None;
+    }
+    entries
+        .iter()
+        .filter(|e| e.version.pre.is_empty())
+        .filter(|e| cmp_precedence(&e.version, version) == Ordering::Greater)
+        .min_by(|a, b| cmp_precedence(&a.version, &b.version))
 }
 
 fn triple(version: &Version) -> (u64, u64, u64) {
@@ -235,11 +260,29 @@ mod tests {
         let pick =
             |version: &str, or_equal: bool| baseline(&entries, &v(version), or_equal).map(|e| e.version.to_string());
         assert_eq!(pick("1.4.1", false).as_deref(), Some("1.4.0"), "a backport");
-        assert_eq!(pick("1.4.6", false).as_deref(), Some("1.4.0"), "yanked 1.4.5 is skipped");
+        assert_eq!(pick("1.4.6", false).as_deref(), Some("1.4.5"), "yanked 1.4.5 still counts");
         assert_eq!(pick("1.5.0", false).as_deref(), Some("1.4.0"), "a prerelease is no baseline");
         assert_eq!(pick("3.0.0", false).as_deref(), Some("2.0.0"));
         assert_eq!(pick("2.0.0", false).as_deref(), Some("1.4.0"));
         assert_eq!(pick("2.0.0", true).as_deref(), Some("2.0.0"));
         assert_eq!(pick("1.0.0", false), None, "a first release");
+    }
+
+    #[test]
+    fn the_upper_neighbour_is_the_lowest_release_above() {
+        let entries = [
+            entry("1.4.0", false),
+            entry("2.0.0", false),
+            entry("1.4.5", true),
+            entry("1.5.0-rc.1", false),
+            entry("1.3.0", false),
+        ];
+        let pick = |version: &str| upper_neighbour(&entries, &v(version)).map(|e| e.version.to_string());
+        assert_eq!(pick("1.4.1").as_deref(), Some("1.4.5"), "yanked 1.4.5 counts");
+        assert_eq!(pick("1.4.6").as_deref(), Some("2.0.0"), "a prerelease is no neighbour");
+        assert_eq!(pick("1.0.0").as_deref(), Some("1.3.0"));
+        assert_eq!(pick("1.4.0").as_deref(), Some("1.4.5"), "the version itself is not above it");
+        assert_eq!(pick("2.0.1"), None, "the newest release has no upper neighbour");
+        assert_eq!(pick("1.4.1-rc.1"), None, "nothing owes a prerelease anything");
     }
 }

@@ -165,11 +165,39 @@ pub fn read(path: &Path) -> Result<Manifest> {
             format!("not a manifest file name: expected {TORC_TOML} or {SPEC_YAML}"),
         )
     })?;
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = decode_utf8(path, bytes)?;
     match format {
         Format::Toml => parse_torc_toml(path, &text),
         Format::Yaml => parse_spec_yaml(path, &text),
     }
+}
+
+/// `bytes`, the content of `path`, as text. Bad input, not a file-system
+/// failure: an invalid byte is an [`Error::Input`] at its line and column
+/// (columns count characters, as everywhere).
+///
+/// ```
+/// use std::path::Path;
+/// let err = torc_engine::manifest::decode_utf8(Path::new("torc.toml"), b"[module]\nname = \"\xff\"\n".to_vec());
+/// assert_eq!(
+///     err.unwrap_err().to_string(),
+///     "torc.toml:2:9: not valid UTF-8: byte 0xff (at byte offset 17) does not start a character"
+/// );
+/// ```
+pub fn decode_utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let error = e.utf8_error();
+        let bytes = e.as_bytes();
+        let at = error.valid_up_to();
+        let valid = std::str::from_utf8(&bytes[..at]).expect("valid_up_to ends valid UTF-8");
+        let (line, column) = crate::error::line_col(valid, at);
+        let what = match error.error_len() {
+            Some(_) => format!("byte {:#04x} (at byte offset {at}) does not start a character", bytes[at]),
+            None => format!("the text ends inside a character (at byte offset {at})"),
+        };
+        Error::input(Location::new(path, line, column, ""), format!("not valid UTF-8: {what}"))
+    })
 }
 
 /// Parses `text` as the manifest `path` names, as [`read`] would.

@@ -7,6 +7,8 @@
 //!   content-addressed archives; publish and yank.
 //! - [`index`]: the index line format ([`IndexEntry`]).
 //! - [`archive`]: deterministic package archives.
+//! - [`release`]: a published release read back, its manifest checked
+//!   against its index line.
 //!
 //! [`Registries`] puts the configured registries in priority order. A
 //! package name always comes from exactly one registry, the highest-priority
@@ -29,10 +31,12 @@ pub mod archive;
 pub mod config;
 pub mod file;
 pub mod index;
+pub mod release;
 
 pub use config::{torc_home, Config, RegistryConfig, RegistryUrl};
 pub use file::FileRegistry;
 pub use index::{IndexDependency, IndexEntry};
+pub use release::{read_release_manifest, release_manifest, Release};
 
 use crate::error::{Error, Location, Result};
 use std::path::Path;
