@@ -336,17 +336,20 @@ fn a_backport_is_compared_with_its_own_line() {
 }
 
 #[test]
-fn yanked_and_prerelease_versions_are_no_baseline() {
+fn yanked_versions_are_a_baseline_and_prereleases_are_not() {
     let sandbox = Sandbox::new();
     assert_eq!(sandbox.publish(&sandbox.package("1.0.0", BASE, ""), &[]).code, 0);
     assert_eq!(sandbox.publish(&sandbox.package("1.1.0", BASE, FLAG), &[]).code, 0);
     assert_eq!(sandbox.publish(&sandbox.package("2.0.0-rc.1", WEAKER, FLAG), &[]).code, 0);
     assert_eq!(sandbox.torc(&["yank", "pid@1.1.0"]).code, 0);
+    // A yank hides 1.1.0 from new resolution; its promises still hold.
     let run = sandbox.publish(&sandbox.package("1.2.0", BASE, FLAG), &["--dry-run"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("Comparing pid 1.0.0 -> 1.2.0"), "yanked 1.1.0 is skipped:\n{}", run.stdout);
+    assert!(run.stdout.contains("Comparing pid 1.1.0 -> 1.2.0"), "yanked 1.1.0 counts:\n{}", run.stdout);
+    let run = sandbox.publish(&sandbox.package("1.2.0", BASE, ""), &["--dry-run"]);
+    assert_eq!(run.code, 3, "dropping yanked 1.1.0's output is major:\n{}{}", run.stdout, run.stderr);
     let run = sandbox.publish(&sandbox.package("2.0.0", WEAKER, FLAG), &["--dry-run"]);
-    assert!(run.stdout.contains("Comparing pid 1.0.0 -> 2.0.0"), "2.0.0-rc.1 is no baseline:\n{}", run.stdout);
+    assert!(run.stdout.contains("Comparing pid 1.1.0 -> 2.0.0"), "2.0.0-rc.1 is no baseline:\n{}", run.stdout);
 }
 
 #[test]
@@ -386,7 +389,7 @@ fn bump_says_which_version_comes_next() {
     // The package as edited after publishing 1.0.3: still says 1.0.3.
     let edited = sandbox.package("1.0.3", BASE, FLAG);
     let run = sandbox.torc(&["bump", "--manifest-path", edited.to_str().unwrap()]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 3, "too low: exits as the publish would:\n{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("Comparing pid 1.0.3 -> 1.0.3"), "{}", run.stdout);
     assert!(run.stdout.contains("minor  output `saturated`: added"), "{}", run.stdout);
     assert!(run.stdout.contains("next version: 1.1.0"), "{}", run.stdout);
@@ -431,4 +434,121 @@ fn the_motor_controller_example_publishes_through_the_gate() {
         let run = sandbox.publish(&dir, &[]);
         assert_eq!(run.code, 0, "{}:\n{}{}", dir.display(), run.stdout, run.stderr);
     }
+}
+
+/// An output contract stronger than BASE: a minor change after BASE, and
+/// BASE after it a major one.
+const NARROWER: &str = "in_range(0.0, 0.5)";
+
+#[test]
+fn a_middle_release_must_be_a_correct_step_below_the_next_higher_one() {
+    let sandbox = Sandbox::new();
+    assert_eq!(sandbox.publish(&sandbox.package("1.0.0", BASE, ""), &[]).code, 0);
+    assert_eq!(sandbox.publish(&sandbox.package("1.2.0", BASE, ""), &[]).code, 0);
+
+    // 1.0.0 -> 1.1.0 narrows the output (minor: fine), but 1.1.0 -> 1.2.0
+    // would then widen it again, which a minor step may not.
+    let narrower = sandbox.package("1.1.0", NARROWER, "");
+    let run = sandbox.publish(&narrower, &[]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("Comparing pid 1.0.0 -> 1.1.0\n"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Comparing pid 1.1.0 -> 1.2.0 (the next higher release, already published)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("major  output `output`: contract weakened"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Next higher release 1.2.0: the changes from 1.1.0 to it need major, but it is a minor step: refused."),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("error: refused by the semver gate: pid 1.1.0 conflicts with the next higher release 1.2.0"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(sandbox.published(), ["1.0.0", "1.2.0"]);
+    // The independent check: `torc diff` on the pair says the same.
+    let run = sandbox.torc(&["diff", narrower.to_str().unwrap(), "pid@1.2.0"]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("Required: major"), "{}", run.stdout);
+
+    let json = sandbox.publish(&narrower, &["--dry-run", "--format", "json"]);
+    assert_eq!(json.code, 3, "{}", json.stderr);
+    let json: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!((json["status"].as_str(), json["accepted"].as_bool()), (Some("accepted"), Some(false)));
+    assert_eq!(json["upper"]["baseline"], "1.1.0");
+    assert_eq!(json["upper"]["version"], "1.2.0");
+    assert_eq!((json["upper"]["status"].as_str(), json["upper"]["required"].as_str()), (Some("under-bump"), Some("major")));
+
+    // A 1.1.0 compatible with both neighbours goes in.
+    let run = sandbox.publish(&sandbox.package("1.1.0", BASE, ""), &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("Next higher release 1.2.0: the changes from 1.1.0 to it need patch, and it is a minor step: compatible."), "{}", run.stderr);
+    assert_eq!(sandbox.published(), ["1.0.0", "1.2.0", "1.1.0"]);
+}
+
+#[test]
+fn identical_neighbours_raise_nothing() {
+    let sandbox = Sandbox::new();
+    assert_eq!(sandbox.publish(&sandbox.package("1.0.0", BASE, ""), &[]).code, 0);
+    assert_eq!(sandbox.publish(&sandbox.package("1.0.2", BASE, ""), &[]).code, 0);
+    let run = sandbox.publish(&sandbox.package("1.0.1", BASE, ""), &["--dry-run"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        "Comparing pid 1.0.0 -> 1.0.1\n  no change to ports, contracts, resource bounds or effects\n\
+         Required: patch (next version 1.0.1); 1.0.1 is a patch bump: accepted.\n\
+         Next higher release 1.0.2: the changes from 1.0.1 to it need patch, and it is a patch step: compatible.\n\
+         dry run: nothing published (would be accepted by registry `local`)\n"
+    );
+    let run = sandbox.publish(&sandbox.package("1.0.1", BASE, ""), &["--dry-run", "--format", "json"]);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["upper"]["findings"], serde_json::json!([]));
+    assert_eq!(json["upper"]["notes"], serde_json::json!([]));
+    assert_eq!(json["upper"]["accepted"], true);
+}
+
+#[test]
+fn a_backport_may_differ_from_the_next_major_release() {
+    let sandbox = Sandbox::new();
+    assert_eq!(sandbox.publish(&sandbox.package("1.0.0", BASE, ""), &[]).code, 0);
+    assert_eq!(sandbox.publish(&sandbox.package("2.0.0", WEAKER, ""), &[]).code, 0);
+    // 1.0.1 -> 2.0.0 weakens the output: a major change, and 2.0.0 is a major step.
+    let run = sandbox.publish(&sandbox.package("1.0.1", BASE, ""), &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("Next higher release 2.0.0: the changes from 1.0.1 to it need major, and it is a major step: compatible."),
+        "{}",
+        run.stderr
+    );
+    // A backport between 1.0.1 and 2.0.0 is checked against 1.0.1 above it
+    // as well: narrowing the output in 1.0.0 -> ... is not the question
+    // here, widening it back for 1.0.1 is.
+    let run = sandbox.publish(&sandbox.package("1.0.0-rc.1", NARROWER, ""), &["--dry-run"]);
+    assert_eq!(run.code, 0, "nothing owes a prerelease anything:\n{}{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("Next higher release"), "{}", run.stdout);
+    assert_eq!(sandbox.published(), ["1.0.0", "2.0.0", "1.0.1"]);
+}
+
+#[test]
+fn a_yanked_release_above_still_counts_as_the_next_higher_one() {
+    let sandbox = Sandbox::new();
+    for version in ["1.0.0", "1.2.0", "1.3.0"] {
+        assert_eq!(sandbox.publish(&sandbox.package(version, BASE, ""), &[]).code, 0);
+    }
+    assert_eq!(sandbox.torc(&["yank", "pid@1.2.0"]).code, 0);
+    // Locks still resolve 1.2.0, so a 1.1.0 below it must keep its step correct.
+    let run = sandbox.publish(&sandbox.package("1.1.0", NARROWER, ""), &[]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("pid 1.1.0 conflicts with the next higher release 1.2.0"), "{}", run.stderr);
+    // In the gap above the yanked release: 1.2.0 below, 1.3.0 above.
+    let run = sandbox.publish(&sandbox.package("1.2.1", NARROWER, ""), &[]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("Comparing pid 1.2.0 -> 1.2.1"), "{}", run.stderr);
+    let run = sandbox.publish(&sandbox.package("1.2.1", BASE, ""), &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("Next higher release 1.3.0"), "{}", run.stderr);
+    assert_eq!(sandbox.published(), ["1.0.0", "1.2.0", "1.3.0", "1.2.1"]);
 }

@@ -207,7 +207,7 @@ fn yanked_releases_stay_locked_but_are_not_chosen_anew() {
 
     // Updating moves off it.
     let run = sandbox.ok(&app, &["update"]);
-    assert!(run.stderr.contains("Updating torc-math v0.4.1 -> v0.4.0"), "{}", run.stderr);
+    assert!(run.stderr.contains("Downgrading torc-math v0.4.1 -> v0.4.0"), "{}", run.stderr);
     assert_eq!(direct(&tree_json(&sandbox, &app)), [pair("torc-math", "0.4.0")]);
 
     // Undo, update: back to the newest.
@@ -266,7 +266,7 @@ fn the_lock_is_preferred_and_update_unlocks_one_package_or_all() {
     fs::write(app.join("torc.toml"), module_manifest("app", "1.0.0", &[("alpha", "=1.0.0"), ("beta", "^1")], "")).unwrap();
     let run = sandbox.torc(&app, &["tree", "--locked"]);
     assert_eq!(run.code, 4, "{}", run.stderr);
-    assert!(run.stderr.contains("Updating alpha v1.1.0 -> v1.0.0"), "{}", run.stderr);
+    assert!(run.stderr.contains("Downgrading alpha v1.1.0 -> v1.0.0"), "{}", run.stderr);
 }
 
 #[test]
@@ -544,7 +544,11 @@ fn verify_names_the_failing_wire_with_a_counterexample() {
     assert!(reading > 1.0 && reading <= 2.0, "the counterexample really violates pwm's contract: {reading}");
     assert!(failed["message"].as_str().unwrap().contains("pwm 1.0.0 requires in_range(0.0, 1.0) of `duty`"));
 
-    let run = sandbox.ok(&app, &["tree"]);
+    // `torc tree` prints the tree and the failing boundary, and exits as
+    // `torc verify` does.
+    let run = sandbox.torc(&app, &["tree"]);
+    assert_eq!(run.code, 6, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("app v1.0.0\n"), "{}", run.stdout);
     assert!(run.stdout.contains("Contracts: 1 of 2 boundaries not compatible"), "{}", run.stdout);
     assert!(run.stdout.contains("sensor.reading -> pwm.duty: sensor.reading = "), "{}", run.stdout);
 }
@@ -558,4 +562,141 @@ fn a_wire_to_a_missing_port_is_bad_input() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("`pwm` has no port `dutty` (its ports: duty, register)"), "{}", run.stderr);
     assert!(run.stderr.contains("torc.toml:12:1: module.connections.to"), "{}", run.stderr);
+}
+
+/// Points the index line of `name` `from` at the blob of `name` `to`: the
+/// hash is a real blob's, so the blob's own check passes.
+fn point_index_line_at(sandbox: &Sandbox, name: &str, from: &str, to: &str) {
+    let index = sandbox.registry().join("index").join(name);
+    let text = fs::read_to_string(&index).unwrap();
+    let hash_of = |version: &str| {
+        let line = text.lines().find(|l| l.contains(&format!("\"version\":\"{version}\""))).unwrap();
+        serde_json::from_str::<Value>(line).unwrap()["blake3"].as_str().unwrap().to_owned()
+    };
+    let (from_hash, to_hash) = (hash_of(from), hash_of(to));
+    let edited: String = text
+        .lines()
+        .map(|l| if l.contains(&format!("\"version\":\"{from}\"")) { l.replace(&from_hash, &to_hash) } else { l.to_owned() })
+        .map(|l| l + "\n")
+        .collect();
+    fs::write(&index, edited).unwrap();
+}
+
+#[test]
+fn an_index_line_pointing_at_another_release_is_refused() {
+    let sandbox = Sandbox::new();
+    sandbox.publish("torc-math", "1.0.0", &[]);
+    sandbox.publish("mylib", "1.0.0", &[]);
+    sandbox.publish("mylib", "2.0.0", &[("torc-math", "^1")]);
+    point_index_line_at(&sandbox, "mylib", "1.0.0", "2.0.0");
+    let app = sandbox.app(&[("mylib", "^1")], "");
+
+    for command in ["tree", "verify"] {
+        let run = sandbox.torc(&app, &[command]);
+        assert_eq!(run.code, 3, "torc {command}:\n{}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("the index line says mylib 1.0.0, but its archive holds mylib 2.0.0"),
+            "torc {command}:\n{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("version 2.0.0, not 1.0.0"), "{}", run.stderr);
+        assert!(run.stderr.contains("dependencies [torc-math ^1], not []"), "{}", run.stderr);
+        assert!(!run.stdout.contains("mylib v1.0.0"), "nothing is shown as mylib 1.0.0:\n{}", run.stdout);
+    }
+    let run = sandbox.torc(sandbox.work.path(), &["diff", "mylib@1.0.0", "mylib@2.0.0"]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("its archive holds mylib 2.0.0"), "{}", run.stderr);
+}
+
+#[test]
+fn an_index_line_with_other_dependencies_than_its_archive_is_refused() {
+    let sandbox = Sandbox::new();
+    sandbox.publish("torc-math", "1.0.0", &[]);
+    sandbox.publish("mylib", "1.0.0", &[("torc-math", "^1")]);
+    // The line drops the dependency; the archive still declares it.
+    let index = sandbox.registry().join("index").join("mylib");
+    let text = fs::read_to_string(&index).unwrap();
+    let edited = text.replace(r#""dependencies":[{"name":"torc-math","req":"^1"}]"#, r#""dependencies":[]"#);
+    assert_ne!(edited, text);
+    fs::write(&index, edited).unwrap();
+
+    let app = sandbox.app(&[("mylib", "^1")], "");
+    let run = sandbox.torc(&app, &["tree"]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("the index line says mylib 1.0.0, but its archive holds mylib 1.0.0"), "{}", run.stderr);
+    assert!(run.stderr.contains("dependencies [torc-math ^1], not []"), "{}", run.stderr);
+}
+
+#[test]
+fn a_corrupt_blob_names_the_package_and_the_blob() {
+    let sandbox = Sandbox::new();
+    sandbox.publish("torc-math", "0.4.1", &[]);
+    let app = sandbox.app(&[("torc-math", "^0.4")], "");
+    let index = sandbox.registry().join("index").join("torc-math");
+    let line: Value = serde_json::from_str(fs::read_to_string(&index).unwrap().lines().next().unwrap()).unwrap();
+    let hash = line["blake3"].as_str().unwrap().to_owned();
+    let blob = sandbox.registry().join("blobs").join(&hash);
+
+    // Damaged in place: its content no longer hashes to its name.
+    fs::write(&blob, b"not the archive").unwrap();
+    let run = sandbox.torc(&app, &["tree"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("torc-math 0.4.1"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("blob {hash} is corrupt")), "{}", run.stderr);
+
+    // Garbage under its own hash, the index line rewritten to match: the
+    // hash check passes and the archive does not decode.
+    let garbage = b"\x1f\x8b\x08\x00 this is no gzip stream";
+    let garbage_hash = blake3::hash(garbage).to_hex().to_string();
+    fs::write(sandbox.registry().join("blobs").join(&garbage_hash), garbage).unwrap();
+    fs::write(&index, fs::read_to_string(&index).unwrap().replace(&hash, &garbage_hash)).unwrap();
+    let _ = fs::remove_file(app.join("torc.lock"));
+    let run = sandbox.torc(&app, &["tree"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("the archive of torc-math 0.4.1 (blob {garbage_hash}) is damaged")),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_manifest_or_lockfile_that_is_not_utf8_is_bad_input_with_a_location() {
+    let sandbox = Sandbox::new();
+    sandbox.publish("torc-math", "0.4.1", &[]);
+    let app = sandbox.app(&[("torc-math", "^0.4")], "");
+    let manifest = app.join("torc.toml");
+    let good = fs::read(&manifest).unwrap();
+    let mut bad = b"[module]\nname = \"app\xff\"\n".to_vec();
+    bad.extend_from_slice(&good[good.iter().position(|&b| b == b'v').unwrap()..]);
+    fs::write(&manifest, &bad).unwrap();
+    let run = sandbox.torc(&app, &["tree"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("{}:2:12: not valid UTF-8", manifest.display())), "{}", run.stderr);
+    assert!(run.stderr.contains("byte 0xff"), "{}", run.stderr);
+
+    fs::write(&manifest, &good).unwrap();
+    sandbox.ok(&app, &["tree"]);
+    let lock = app.join("torc.lock");
+    let mut text = fs::read(&lock).unwrap();
+    text.extend_from_slice(b"\n# \xc3\n");
+    fs::write(&lock, text).unwrap();
+    let run = sandbox.torc(&app, &["tree"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("{}:", lock.display())), "{}", run.stderr);
+    assert!(run.stderr.contains("not valid UTF-8"), "{}", run.stderr);
+}
+
+#[test]
+fn counts_of_one_are_singular() {
+    let sandbox = Sandbox::new();
+    sandbox.publish("torc-math", "0.4.1", &[]);
+    let app = sandbox.app(&[("torc-math", "^0.4")], "");
+    let run = sandbox.ok(&app, &["tree"]);
+    assert!(run.stderr.contains("Locking 1 package in torc.lock"), "{}", run.stderr);
+    assert!(run.stdout.contains("No version conflicts: 1 package resolved"), "{}", run.stdout);
+    let run = sandbox.ok(&app, &["update"]);
+    assert!(run.stderr.contains("torc.lock is up to date: 1 package locked"), "{}", run.stderr);
+    let run = sandbox.torc(&app, &["verify"]);
+    assert!(run.stdout.contains("(1 package in its tree)"), "{}{}", run.stdout, run.stderr);
 }

@@ -249,7 +249,7 @@ mod tests {
     }
 
     #[test]
-    fn the_baseline_is_the_highest_usable_release_below() {
+    fn the_baseline_is_the_highest_release_below_yanked_or_not() {
         let entries = [
             entry("1.4.0", false),
             entry("2.0.0", false),
@@ -261,9 +261,9 @@ mod tests {
             |version: &str, or_equal: bool| baseline(&entries, &v(version), or_equal).map(|e| e.version.to_string());
         assert_eq!(pick("1.4.1", false).as_deref(), Some("1.4.0"), "a backport");
         assert_eq!(pick("1.4.6", false).as_deref(), Some("1.4.5"), "yanked 1.4.5 still counts");
-        assert_eq!(pick("1.5.0", false).as_deref(), Some("1.4.0"), "a prerelease is no baseline");
+        assert_eq!(pick("1.5.0", false).as_deref(), Some("1.4.5"), "a prerelease is no baseline");
         assert_eq!(pick("3.0.0", false).as_deref(), Some("2.0.0"));
-        assert_eq!(pick("2.0.0", false).as_deref(), Some("1.4.0"));
+        assert_eq!(pick("2.0.0", false).as_deref(), Some("1.4.5"));
         assert_eq!(pick("2.0.0", true).as_deref(), Some("2.0.0"));
         assert_eq!(pick("1.0.0", false), None, "a first release");
     }
