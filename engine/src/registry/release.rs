@@ -178,3 +178,62 @@ fn check_against_index(registry: &str, entry: &IndexEntry, manifest: &Manifest) 
 fn dependency_list(dependencies: &[IndexDependency]) -> String {
     dependencies.iter().map(|d| format!("{} {}", d.name, d.req)).collect::<Vec<_>>().join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::package::PackageKind;
+
+    /// A registry with `m` 1.0.0 (depending on `d ^1`) published, and its line.
+    fn published() -> (tempfile::TempDir, FileRegistry, IndexEntry) {
+        let dir = tempfile::tempdir().unwrap();
+        let package = dir.path().join("m");
+        std::fs::create_dir(&package).unwrap();
+        let path = package.join("torc.toml");
+        std::fs::write(&path, "[module]\nname = \"m\"\nversion = \"1.0.0+b.1\"\n[dependencies]\nd = \"^1\"\n").unwrap();
+        let manifest = manifest::read(&path).unwrap();
+        let registry = FileRegistry::new("local", dir.path().join("registry"));
+        let entry = registry.publish(&manifest, &package).unwrap();
+        (dir, registry, entry)
+    }
+
+    fn refusal(registry: &FileRegistry, entry: &IndexEntry) -> String {
+        let error = release_manifest(registry, entry).unwrap_err();
+        assert!(matches!(error, Error::Registry { .. }), "{error}");
+        error.to_string()
+    }
+
+    #[test]
+    fn the_line_a_release_was_published_under_reads_back() {
+        let (_dir, registry, entry) = published();
+        let manifest = release_manifest(&registry, &entry).unwrap();
+        assert_eq!((manifest.name.as_str(), manifest.version.to_string()), ("m", "1.0.0+b.1".to_owned()));
+        assert_eq!(manifest.file, std::path::Path::new("local/m@1.0.0+b.1/torc.toml"));
+    }
+
+    #[test]
+    fn every_field_of_the_line_is_checked() {
+        let (_dir, registry, entry) = published();
+        let mut kind = entry.clone();
+        kind.kind = PackageKind::Platform;
+        assert!(refusal(&registry, &kind).contains(": kind module, not platform;"), "{}", refusal(&registry, &kind));
+
+        let mut build = entry.clone();
+        build.version = semver::Version::parse("1.0.0+b.2").unwrap();
+        assert!(refusal(&registry, &build).contains("version 1.0.0+b.1, not 1.0.0+b.2"), "{}", refusal(&registry, &build));
+
+        let mut requirement = entry.clone();
+        requirement.dependencies[0].req = "^2".into();
+        assert!(
+            refusal(&registry, &requirement).contains("dependencies [d ^1], not [d ^2]"),
+            "{}",
+            refusal(&registry, &requirement)
+        );
+
+        // A line of another package naming this blob (its own index file
+        // would hold it under `n`).
+        let mut name = entry.clone();
+        name.name = "n".into();
+        assert!(refusal(&registry, &name).contains("name `m`, not `n`"), "{}", refusal(&registry, &name));
+    }
+}
