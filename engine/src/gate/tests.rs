@@ -191,3 +191,22 @@ fn z3_giving_up_is_an_unknown_finding() {
     assert_eq!(findings[0].verdict, FindingVerdict::Unknown, "{findings:?}");
     assert!(findings[0].message.contains("Z3 could not decide"), "{}", findings[0].message);
 }
+
+#[test]
+fn a_middle_release_is_judged_against_the_release_above_it_too() {
+    let narrow = r#"{ name = "y", type = "Float<32>", contract = "value >= 1.0" },"#;
+    let below = module("1.0.0", X, Y, "");
+    let above = module("1.2.0", X, Y, "");
+    let middle = module("1.1.0", X, narrow, "");
+    let mut report = gate(&below, &middle);
+    assert_eq!(report.status, Status::Accepted, "a stronger output is a minor step from 1.0.0");
+    let upper = compare_with_upper(&middle, &above, &Options::default()).unwrap();
+    assert_eq!((upper.required, upper.status), (Bump::Major, Status::UnderBump));
+    report.upper = Some(Box::new(upper));
+    assert!(!report.accepted());
+    assert!(report.refusal().starts_with("m 1.1.0 conflicts with the next higher release 1.2.0: the changes from 1.1.0 to 1.2.0 need a major bump"), "{}", report.refusal());
+
+    // The same release with the contract of both neighbours: nothing to say.
+    let same = compare_with_upper(&module("1.1.0", X, Y, ""), &above, &Options::default()).unwrap();
+    assert_eq!((same.status, same.findings.len(), same.notes.len()), (Status::Accepted, 0, 0));
+}
