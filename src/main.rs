@@ -16,7 +16,7 @@ struct Cli {
 enum Command {
     /// Choose one release of every package needed by the requirements.
     Solve(cli::solve::SolveArgs),
-    /// Resolve the project, update torc.lock, and print its dependency tree.
+    /// Resolve the project, update torc.lock, and print its dependency tree (exit 6 if a boundary's contracts are not compatible).
     Tree(cli::tree::TreeArgs),
     /// Resolve the project and prove every contract at its module boundaries.
     Verify(cli::verify::VerifyArgs),
@@ -40,7 +40,7 @@ enum Command {
     Graph(cli::graph::GraphArgs),
     /// Compare two releases with the contract-aware semver gate.
     Diff(cli::gate::DiffArgs),
-    /// Say which version the package's changes need next, against its registry.
+    /// Say which version the package's changes need next, against its registry (exit 3 if the manifest's is too low).
     Bump(cli::gate::BumpArgs),
     /// The lemma index at scale: import a Metamath database, search it, describe it.
     Lemmas(cli::lemmas::LemmasArgs),

@@ -7,10 +7,10 @@
 //! | 0 | success |
 //! | 1 | no set of versions satisfies the requirements (also a cycle, or a package no registry has) |
 //! | 2 | bad input: usage, a malformed manifest, lockfile, index, config or requirement |
-//! | 3 | the registry refused: version already published, unknown version, unusable registry, changed artifact |
+//! | 3 | the registry refused: version already published, unknown version, unusable registry, changed artifact, an archive that is not what its index line says, a gate refusal (also `torc bump` when the version is too low) |
 //! | 4 | the project's policy refused: `[trust]`, or `--locked` with a lockfile that would change |
 //! | 5 | the file system failed |
-//! | 6 | `torc verify`: a contract at a module boundary is not proved (failed, or Z3 could not decide) |
+//! | 6 | `torc verify`: a contract at a module boundary is not proved (failed, or Z3 could not decide); also `torc tree`, which checks the boundaries |
 
 use std::process::ExitCode;
 use torc_engine::error::{ErrorKind, Location};

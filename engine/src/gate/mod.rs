@@ -193,9 +193,8 @@ impl Report {
         let name = &self.package;
         match (self.status, self.actual) {
             (Status::UnderBump, Some(actual)) => format!(
-                "{name} {new} conflicts with the next higher release {upper}: the changes from {new} to {upper} need a {} bump, but {upper} is only a {actual} step above {new} (publish {new} compatible with {upper}, or as a version whose step to {upper} is {})",
-                self.required,
-                version::effective(self.required, new)
+                "{name} {new} conflicts with the next higher release {upper}: the changes from {new} to {upper} need a {} bump, but {upper} is only a {actual} step above {new} (make {new} compatible with {upper}, or publish it above {upper} with the bump its changes from {upper} need)",
+                self.required
             ),
             (Status::Undecided, _) => {
                 let n = self.findings.iter().filter(|f| f.verdict == FindingVerdict::Unknown).count();
