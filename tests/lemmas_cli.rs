@@ -39,7 +39,7 @@ fn import_search_stats_and_a_corrupted_index() {
     let (code, out, _) = torc(home.path(), &["lemmas", "search", "nothing(here)"]);
     assert_eq!(code, 0);
     // ax-mp's conclusion is a bare `ph`: it generalises every goal.
-    assert!(out.contains("1 lemmas generalise") && out.contains("ax-mp (set.mm) with {?0 := nothing(here)}"), "{out}");
+    assert!(out.contains("1 lemma generalises nothing(here):") && out.contains("ax-mp (set.mm) with {?0 := nothing(here)}"), "{out}");
 
     let (code, out, _) = torc(home.path(), &["lemmas", "stats", "--format", "json"]);
     assert_eq!(code, 0);
