@@ -28,9 +28,10 @@
 //!
 //! ```text
 //! Comparing pid 1.0.0 -> 1.1.0
-//!   minor  output `output`: contract strengthened
+//!   minor  output `output`: contract strengthened (guarantees more): `in_range(0.0, 1.0)` -> `in_range(0.0, 0.5)`
 //! Comparing pid 1.1.0 -> 1.2.0 (the next higher release, already published)
 //!   major  output `output`: contract weakened (an output contract may only get stronger)
+//!          output = 0.50000006 is allowed by 1.2.0 but 1.1.0 guaranteed in_range(0.0, 0.5)
 //! Required: minor (next version 1.1.0); 1.1.0 is a minor bump: accepted.
 //! Next higher release 1.2.0: the changes from 1.1.0 to it need major, but it is a minor step: refused.
 //! ```
