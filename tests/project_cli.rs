@@ -602,6 +602,7 @@ fn an_index_line_pointing_at_another_release_is_refused() {
         assert!(run.stderr.contains("version 2.0.0, not 1.0.0"), "{}", run.stderr);
         assert!(run.stderr.contains("dependencies [torc-math ^1], not []"), "{}", run.stderr);
         assert!(!run.stdout.contains("mylib v1.0.0"), "nothing is shown as mylib 1.0.0:\n{}", run.stdout);
+        assert!(!app.join("torc.lock").exists(), "torc.lock never records a refused release");
     }
     let run = sandbox.torc(sandbox.work.path(), &["diff", "mylib@1.0.0", "mylib@2.0.0"]);
     assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);

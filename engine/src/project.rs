@@ -62,6 +62,20 @@ pub struct Locked {
 /// its trust policy and writes `torc.lock` when it changed. With `locked`,
 /// a lockfile that would change is an error and nothing is written.
 pub fn lock(project: &Project, registries: &Registries, unlock: &Unlock, locked: bool) -> Result<Locked> {
+    Ok(lock_checked(project, registries, unlock, locked, |_| Ok(()))?.0)
+}
+
+/// [`lock`], with `check` run on the resolution before `torc.lock` is
+/// written: when it fails (an archive that is not what its index line
+/// says, say), the lockfile is left as it was, so torc.lock never records
+/// a release Torc refused to read.
+pub fn lock_checked<T>(
+    project: &Project,
+    registries: &Registries,
+    unlock: &Unlock,
+    locked: bool,
+    check: impl FnOnce(&Resolved) -> Result<T>,
+) -> Result<(Locked, T)> {
     let lock_path = project.lock_path();
     let old = Lockfile::read(&lock_path)?;
     if let (Unlock::Packages(names), Some(old)) = (unlock, &old) {
@@ -88,9 +102,12 @@ pub fn lock(project: &Project, registries: &Registries, unlock: &Unlock, locked:
             };
             return Err(Error::LockOutdated { reason });
         }
+    }
+    let checked = check(&resolved)?;
+    if differs {
         new.write(&lock_path)?;
     }
-    Ok(Locked { resolved, changes, had_lock: old.is_some() })
+    Ok((Locked { resolved, changes, had_lock: old.is_some() }, checked))
 }
 
 /// `Updating torc-math v0.4.0 -> v0.4.1`, `Downgrading torc-math v0.4.1 ->

@@ -6,7 +6,7 @@ use crate::boundaries::{self, BoundaryReport, TreeManifests};
 use crate::error::{Error, Location, Result};
 use crate::manifest;
 use crate::package::Manifest;
-use crate::project::{lock, Locked, Project};
+use crate::project::{lock_checked, Locked, Project};
 use crate::registry::Registries;
 use crate::resolve::{Resolved, Unlock};
 use serde::Serialize;
@@ -58,8 +58,8 @@ pub fn verify(
     locked: bool,
     options: &Options,
 ) -> Result<Verified> {
-    let locked = lock(project, registries, unlock, locked)?;
-    let packages = package_manifests(&locked.resolved, registries)?;
+    let (locked, packages) =
+        lock_checked(project, registries, unlock, locked, |resolved| package_manifests(resolved, registries))?;
     let manifests = TreeManifests { root: &project.manifest, packages: &packages };
     let boundaries = boundaries::check(&locked.resolved, &manifests, options)?;
     Ok(Verified { locked, boundaries })
@@ -164,8 +164,8 @@ pub fn verify_all(
     options: &Options,
     platform: Option<&str>,
 ) -> Result<Verification> {
-    let locked = lock(project, registries, unlock, locked)?;
-    let packages = package_manifests(&locked.resolved, registries)?;
+    let (locked, packages) =
+        lock_checked(project, registries, unlock, locked, |resolved| package_manifests(resolved, registries))?;
     let manifests = TreeManifests { root: &project.manifest, packages: &packages };
     let boundaries = boundaries::check(&locked.resolved, &manifests, options)?;
     let graphs = prove_graphs(project, &locked, &packages, registries, options)?;
