@@ -63,3 +63,61 @@ fn import_search_stats_and_a_corrupted_index() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("/nonexistent/x.idx"), "{err}");
 }
+
+/// `len` bytes that are not an archive (BLAKE3 in XOF mode, seeded).
+fn noise(seed: &str, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; len];
+    blake3::Hasher::new().update(seed.as_bytes()).finalize_xof().fill(&mut bytes);
+    bytes
+}
+
+/// The sidecar older Torc trusted: the file's digest, and a claim that a
+/// file of this length and modification time passed the archive check.
+fn forge_sidecar(index: &Path) {
+    let bytes = std::fs::read(index).unwrap();
+    let mtime = std::fs::metadata(index).unwrap().modified().unwrap();
+    let ns = mtime.duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let digest = blake3::hash(&bytes).to_hex();
+    let mut side = index.as_os_str().to_owned();
+    side.push(".blake3");
+    std::fs::write(side, format!("{digest}\nverified {} {ns}\n", bytes.len())).unwrap();
+}
+
+/// Refused with exit 2 and a message naming the file, for both readers
+/// (a signal would show as code -1).
+fn assert_refused(home: &Path, index: &Path) {
+    let shown = index.to_str().unwrap();
+    for args in [&["lemmas", "search", "wi(a, a)", "--index", shown][..], &["lemmas", "stats", "--index", shown]] {
+        let (code, out, err) = torc(home, args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains(shown) && err.contains("not a valid lemma index"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_random_file_with_a_forged_sidecar_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    for (i, len) in [4096usize, 100_000].into_iter().enumerate() {
+        let index = home.path().join(format!("random-{i}.idx"));
+        std::fs::write(&index, noise(&format!("random {i}"), len)).unwrap();
+        forge_sidecar(&index);
+        assert_refused(home.path(), &index);
+    }
+}
+
+#[test]
+fn an_overwrite_keeping_length_and_mtime_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("proofs/tests/fixtures/mini.mm");
+    let index = home.path().join("mini.idx");
+    let (code, out, err) =
+        torc(home.path(), &["lemmas", "import-metamath", fixture.to_str().unwrap(), "--output", index.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = torc(home.path(), &["lemmas", "stats", "--index", index.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let meta = std::fs::metadata(&index).unwrap();
+    std::fs::write(&index, noise("overwrite", meta.len() as usize)).unwrap();
+    std::fs::File::options().write(true).open(&index).unwrap().set_modified(meta.modified().unwrap()).unwrap();
+    assert_eq!(std::fs::metadata(&index).unwrap().modified().unwrap(), meta.modified().unwrap());
+    assert_refused(home.path(), &index);
+}

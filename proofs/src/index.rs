@@ -1,5 +1,6 @@
 //! The lemma index: every lemma whose conclusion generalises a goal, found in
-//! microseconds, from a file that opens at the same cost whatever its size.
+//! microseconds, from a file validated in full when it is opened and then
+//! read in place, never deserialised.
 //!
 //! **Tree.** Conclusions are flattened in preorder into keys (a symbol with
 //! its arity, or `*` for a pattern variable) and stored in a discrimination
@@ -21,24 +22,32 @@
 //! without deserialising anything) and a symbol-to-lemmas table for partial
 //! matches. The whole is one `rkyv` 0.8 archive.
 //!
-//! **Trust.** An archive is validated once, when it is written or installed
-//! ([`LemmaIndex::verify`]: BLAKE3 against the digest sidecar, rkyv's checked
-//! access, then the tree's own invariants); the sidecar `<path>.blake3`
-//! records the digest and the length and modification time of the file that
-//! passed. [`LemmaIndex::open`] then maps the file and uses
-//! `access_unchecked`: no validation, no deserialisation, the same cost for
-//! 10 lemmas and 100,000. If the file no longer has the recorded length and
-//! modification time (or was never verified), `open` verifies it first, so a
-//! corrupted archive is refused, never read.
+//! **Trust.** Nothing in or beside the file is trusted: [`LemmaIndex::open`]
+//! reads the file into an aligned buffer of its own and validates every byte
+//! it will follow (rkyv's checked access, then the tree's invariants) before
+//! any query, so an arbitrary file, a forged `.blake3` sidecar or a file
+//! rewritten in place (same length, modification time restored) is refused
+//! or read safely, never followed blindly. Reading the archive afterwards
+//! needs no check (`access_unchecked` over the validated buffer, which no
+//! one else can change): no deserialisation, no per-query validation. The
+//! copy is what makes a file truncated or rewritten by another process
+//! after `open` harmless: a memory map of it could raise SIGBUS or change
+//! under the validated reader. On set.mm (2.2 MB) `open` costs about as
+//! much as one query (figures in `benches/lemma_index.rs`).
+//!
+//! The sidecar `<path>.blake3` holds the digest the archive had when Torc
+//! wrote or installed it; [`LemmaIndex::verify`] checks it (or a digest
+//! given by the caller, from a source it trusts) so that a damaged archive
+//! is refused at install time even when it is still well formed.
+//! A digest is integrity, not safety: `open` does not need one.
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
-use memmap2::Mmap;
 use rkyv::rancor;
+use rkyv::util::AlignedVec;
 
 use crate::term::{Substitution, Term};
 
@@ -176,7 +185,7 @@ impl IndexBuilder {
 
     /// Writes the archive atomically (temp + rename), validates it (rkyv's
     /// checked access and the tree's invariants) and returns its BLAKE3 hex,
-    /// also written to `<path>.blake3` with the verification record.
+    /// also written to `<path>.blake3`.
     pub fn write(&self, path: &Path) -> Result<String, IndexError> {
         let data = self.build()?;
         let bytes = rkyv::to_bytes::<rancor::Error>(&data)
@@ -382,53 +391,52 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
     result.map_err(io_error(path))
 }
 
-/// Length and modification time (ns since the epoch) of a file.
-fn file_stamp(path: &Path) -> Result<(u64, u128), IndexError> {
-    let meta = fs::metadata(path).map_err(io_error(path))?;
-    let mtime = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
-    Ok((meta.len(), mtime))
-}
-
-/// The sidecar: line 1 the digest; line 2, once the file passed `verify`,
-/// `verified <length> <mtime-ns>`.
-struct Sidecar {
-    digest: String,
-    verified: Option<(u64, u128)>,
-}
-
-fn read_sidecar(path: &Path) -> Result<Option<Sidecar>, IndexError> {
+/// The sidecar's digest (its first line). Torc before this version wrote a
+/// second line, `verified <length> <mtime>`, and trusted it; it is ignored,
+/// since whoever supplies a file can write one to match.
+fn read_sidecar(path: &Path) -> Result<Option<String>, IndexError> {
     let side = sidecar_path(path);
     let text = match fs::read_to_string(&side) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(IndexError::Io { path: side, source: e }),
     };
-    let bad = |reason: &str| IndexError::BadSidecar { path: side.clone(), reason: reason.to_string() };
-    let mut lines = text.lines();
-    let digest = lines.next().map(str::trim).unwrap_or("").to_ascii_lowercase();
+    let digest = text.lines().next().map(str::trim).unwrap_or("").to_ascii_lowercase();
     if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad("first line is not a BLAKE3 hex digest"));
+        let reason = "first line is not a BLAKE3 hex digest".to_owned();
+        return Err(IndexError::BadSidecar { path: side, reason });
     }
-    let verified = match lines.next().map(str::trim) {
-        None | Some("") => None,
-        Some(line) => {
-            let parts: Vec<&str> = line.split_whitespace().collect();
-            match parts.as_slice() {
-                ["verified", len, mtime] => Some((
-                    len.parse().map_err(|_| bad("bad length"))?,
-                    mtime.parse().map_err(|_| bad("bad modification time"))?,
-                )),
-                _ => return Err(bad("second line is not `verified <length> <mtime-ns>`")),
-            }
-        }
-    };
-    Ok(Some(Sidecar { digest, verified }))
+    Ok(Some(digest))
 }
 
-/// Records `digest` and the file's current stamp as verified.
 fn write_sidecar(path: &Path, digest: &str) -> Result<(), IndexError> {
-    let (len, mtime) = file_stamp(path)?;
-    write_atomically(&sidecar_path(path), format!("{digest}\nverified {len} {mtime}\n").as_bytes())
+    write_atomically(&sidecar_path(path), format!("{digest}\n").as_bytes())
+}
+
+/// The whole file, read once into a buffer aligned for the archive. Only a
+/// regular file is read, and no more than the length it had when opened: a
+/// FIFO or device (`--index /dev/zero`) is refused rather than read for ever,
+/// and a file that grows while read is refused rather than read half old.
+fn read_aligned(path: &Path) -> Result<AlignedVec<16>, IndexError> {
+    let invalid = |reason: &str| IndexError::Invalid { path: path.to_path_buf(), reason: reason.to_owned() };
+    // Checked before opening too: opening a FIFO blocks until a writer comes.
+    if !fs::metadata(path).map_err(io_error(path))?.is_file() {
+        return Err(invalid("not a regular file"));
+    }
+    let file = fs::File::open(path).map_err(io_error(path))?;
+    let meta = file.metadata().map_err(io_error(path))?;
+    if !meta.is_file() {
+        return Err(invalid("not a regular file"));
+    }
+    let len = usize::try_from(meta.len()).map_err(|_| invalid("larger than this machine's address space"))?;
+    let mut bytes = AlignedVec::<16>::new();
+    bytes.reserve(len.saturating_add(1));
+    bytes.extend_from_reader(&mut file.take(meta.len().saturating_add(1))).map_err(io_error(path))?;
+    if bytes.len() != len {
+        // Shorter: truncated while read; longer: still being written.
+        return Err(invalid("changed while read"));
+    }
+    Ok(bytes)
 }
 
 /// rkyv's checked access, then the invariants the unchecked reader relies on.
@@ -460,6 +468,9 @@ fn check_invariants(d: &ArchivedIndexData) -> Result<(), &'static str> {
     if d.nodes.is_empty() {
         return Err("no root node");
     }
+    // A tree, not a DAG: a node reached by two edges could be walked once
+    // per path to it, exponentially often in the goal's size.
+    let mut has_parent = vec![false; d.nodes.len()];
     for (i, n) in d.nodes.iter().enumerate() {
         let (fe, ec) = (n.first_edge.to_native(), n.edge_count.to_native());
         if !in_bounds(fe, ec, d.edges.len())
@@ -475,6 +486,9 @@ fn check_invariants(d: &ArchivedIndexData) -> Result<(), &'static str> {
             }
             if child as usize >= d.nodes.len() || child as usize <= i {
                 return Err("edge child out of order");
+            }
+            if std::mem::replace(&mut has_parent[child as usize], true) {
+                return Err("a node is the child of two edges");
             }
             let first = d.keys[fk as usize].to_native();
             if prev.is_some_and(|p| p >= first) {
@@ -525,9 +539,10 @@ fn check_invariants(d: &ArchivedIndexData) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// An opened index: a memory map of a verified archive, read in place.
+/// An opened index: the archive's bytes, in a buffer of its own, validated
+/// by [`check_archive`] before the index was returned, and read in place.
 pub struct LemmaIndex {
-    map: Mmap,
+    bytes: AlignedVec<16>,
 }
 
 /// A goal flattened for the walk: codes (symbol ids; goal-local codes at or
@@ -542,70 +557,47 @@ struct Goal<'g> {
 impl LemmaIndex {
     /// Install-time check: reads the file, checks its BLAKE3 against
     /// `expected` (or else `<path>.blake3`), validates the archive with rkyv's
-    /// checked access and the tree's invariants, and records the file's
-    /// length and modification time in `<path>.blake3` so that `open` can
-    /// trust it. Returns the digest. A truncated or corrupted archive is
-    /// refused here, never read; nothing panics.
+    /// checked access and the tree's invariants and, when `expected` is
+    /// given, records it in `<path>.blake3`. Returns the digest. A truncated
+    /// or corrupted archive is refused here, never read; nothing panics.
     pub fn verify(path: &Path, expected: Option<&str>) -> Result<String, IndexError> {
-        let expected = match expected {
-            Some(e) => e.trim().to_ascii_lowercase(),
+        let given = expected.map(|e| e.trim().to_ascii_lowercase());
+        let expected = match &given {
+            Some(e) => e.clone(),
             None => match read_sidecar(path)? {
-                Some(s) => s.digest,
+                Some(digest) => digest,
                 None => return Err(IndexError::MissingDigest { path: path.to_path_buf() }),
             },
         };
-        let before = file_stamp(path)?;
-        let raw = fs::read(path).map_err(io_error(path))?;
-        let found = blake3::hash(&raw).to_hex().to_string();
+        let bytes = read_aligned(path)?;
+        let found = blake3::hash(&bytes).to_hex().to_string();
         if found != expected {
             return Err(IndexError::DigestMismatch { path: path.to_path_buf(), expected, found });
         }
-        let mut bytes = rkyv::util::AlignedVec::<16>::with_capacity(raw.len());
-        bytes.extend_from_slice(&raw);
         check_archive(path, &bytes)?;
-        // A file changed while it was read is not recorded as verified.
-        if file_stamp(path)? != before || before.0 != raw.len() as u64 {
-            return Err(IndexError::Invalid { path: path.to_path_buf(), reason: "changed while verified".into() });
+        if given.is_some() {
+            write_sidecar(path, &found)?;
         }
-        write_sidecar(path, &found)?;
         Ok(found)
     }
 
-    /// Opens an archive: memory map + `access_unchecked`, no validation and
-    /// no deserialisation when `<path>.blake3` records that `verify` accepted
-    /// a file of this length and modification time; otherwise verifies it
-    /// first (and refuses it if that fails).
+    /// Opens an archive, whoever wrote it: reads it into a buffer of its own
+    /// and validates it (rkyv's checked access, then the tree's invariants),
+    /// so any file at all is either refused ([`IndexError::Invalid`]) or
+    /// safe to query. Nothing beside the file is consulted: no digest and no
+    /// record of an earlier check. After this, nothing is deserialised and
+    /// nothing another process does to the file affects the index.
     pub fn open(path: &Path) -> Result<LemmaIndex, IndexError> {
-        let stamp = file_stamp(path)?;
-        let recorded = read_sidecar(path)?.and_then(|s| s.verified);
-        if recorded != Some(stamp) {
-            Self::verify(path, None)?;
-        }
-        let index = unsafe { Self::open_unchecked(path)? };
-        if index.map.len() as u64 != file_stamp(path)?.0 {
-            return Err(IndexError::Invalid { path: path.to_path_buf(), reason: "changed since verified".into() });
-        }
-        Ok(index)
-    }
-
-    /// Maps the archive and reads it without any check.
-    ///
-    /// # Safety
-    /// The file must be one that [`LemmaIndex::verify`] (or
-    /// [`IndexBuilder::write`]) accepted, unchanged since, and it must not
-    /// change while the index is open: the reader follows the archive's
-    /// relative pointers and array indices without bounds checks of rkyv's.
-    pub unsafe fn open_unchecked(path: &Path) -> Result<LemmaIndex, IndexError> {
-        let file = fs::File::open(path).map_err(io_error(path))?;
-        // SAFETY: the caller guarantees the file is not modified while mapped.
-        let map = unsafe { Mmap::map(&file) }.map_err(io_error(path))?;
-        Ok(LemmaIndex { map })
+        let bytes = read_aligned(path)?;
+        check_archive(path, &bytes)?;
+        Ok(LemmaIndex { bytes })
     }
 
     fn data(&self) -> &ArchivedIndexData {
-        // SAFETY: the map holds an archive `verify` accepted (the contract of
-        // `open_unchecked`, upheld by `open`); the map is page-aligned.
-        unsafe { rkyv::access_unchecked::<ArchivedIndexData>(&self.map) }
+        // SAFETY: `open` (the only constructor) validated these bytes with
+        // rkyv's checked access and `check_invariants`, and the buffer is
+        // owned and immutable since; it is aligned to 16 bytes.
+        unsafe { rkyv::access_unchecked::<ArchivedIndexData>(&self.bytes) }
     }
 
     pub fn len(&self) -> usize {
@@ -829,7 +821,7 @@ impl LemmaIndex {
             edges: d.edges.len(),
             keys: d.keys.len(),
             symbols: d.symbol_names.len(),
-            bytes: self.map.len(),
+            bytes: self.bytes.len(),
             depth: d.depth.to_native() as usize,
         }
     }
@@ -904,5 +896,34 @@ impl std::fmt::Debug for LemmaView<'_> {
 impl std::fmt::Debug for LemmaIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LemmaIndex").field("stats", &self.stats()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, conclusion: Term) -> LemmaEntry {
+        LemmaEntry { name: name.into(), library: "t".into(), conclusion, hypotheses: 0 }
+    }
+
+    /// A well-typed archive whose tree is a DAG: the root's two edges share
+    /// a child. A walk would visit that child once per path, which a chain
+    /// of such nodes makes exponential; the tree check refuses it.
+    #[test]
+    fn a_node_with_two_parents_is_refused() {
+        let mut builder = IndexBuilder::new();
+        builder.add(entry("fa", Term::app("f", vec![Term::constant("a")])));
+        builder.add(entry("g", Term::app("g", vec![Term::Var(0)])));
+        let mut data = builder.build().unwrap();
+        let path = Path::new("dag.idx");
+        let honest = rkyv::to_bytes::<rancor::Error>(&data).unwrap();
+        check_archive(path, &honest).unwrap();
+        assert!(data.nodes[0].edge_count >= 2, "the root branches on f and g");
+        let shared = data.edges[0].child;
+        data.edges[1].child = shared;
+        let forged = rkyv::to_bytes::<rancor::Error>(&data).unwrap();
+        let err = check_archive(path, &forged).unwrap_err();
+        assert!(err.to_string().contains("child of two edges"), "{err}");
     }
 }

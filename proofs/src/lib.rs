@@ -4,7 +4,8 @@
 //!
 //! - `term`: the terms the index speaks (first-order, with pattern variables).
 //! - `index`: the discrimination tree, flattened into arrays in an `rkyv`
-//!   archive that opens with `memmap2` at the same cost whatever its size.
+//!   archive, validated in full when opened (whoever wrote the file), then
+//!   read in place.
 //! - `lemma`: lemma files and proof libraries.
 //! - `metamath`: set.mm conclusions as index terms.
 //! - `search`: proof search with a cache and witnesses; a stored proof is
