@@ -335,3 +335,44 @@ fn a_project_with_nothing_to_verify_is_not_verified() {
     assert_eq!(code, 6, "{stdout}");
     assert!(stdout.contains("Declared verification-coverage 50%: NOT met: 0.0% verified"), "{stdout}");
 }
+
+/// A proof library listing `second` beside `lemmas/ok.lemma`, both files
+/// on disk, in `dir`.
+fn write_library(dir: &Path, second: &str) {
+    let lemma = |name: &str| format!("lemma {name}(x: Float<32>) requires !is_nan(x) ensures abs(x) >= 0.0\n");
+    for (file, name) in [("lemmas/ok.lemma", "ok"), (second, "second")] {
+        let path = dir.join(file);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, lemma(name)).unwrap();
+    }
+    let manifest = format!(
+        "[proof-library]\nname = \"skipped\"\nversion = \"1.0.0\"\nlemmas = [\n  \"lemmas/ok.lemma\",\n  \"{second}\",\n]\n"
+    );
+    fs::write(dir.join("torc.toml"), manifest).unwrap();
+}
+
+/// The archive leaves out hidden paths and a top-level `target/`: a lemma
+/// file there would be proved and published, then missing for every user.
+#[test]
+fn a_lemma_file_the_archive_leaves_out_is_refused_before_publishing() {
+    let home = TempDir::new().unwrap();
+    let work = TempDir::new().unwrap();
+    for second in [".hidden/h.lemma", "target/t.lemma", "lemmas/.h.lemma"] {
+        let dir = TempDir::new().unwrap();
+        write_library(dir.path(), second);
+        let (code, stdout, stderr) =
+            torc(home.path(), work.path(), &["publish", "--manifest-path", dir.path().to_str().unwrap()]);
+        assert_eq!(code, 2, "{second}: {stdout}{stderr}");
+        let at = format!("{}:6:3: proof-library.lemmas[1]", dir.path().join("torc.toml").display());
+        assert!(stderr.contains(&at), "{second}: {stderr}");
+        assert!(stderr.contains(&format!("`{second}` is not in the package archive")), "{second}: {stderr}");
+    }
+    // Nothing was published: the same version goes in once the file moves
+    // (a nested `target/` is package content, not build output).
+    let dir = TempDir::new().unwrap();
+    write_library(dir.path(), "lemmas/target/t.lemma");
+    let (code, stdout, stderr) =
+        torc(home.path(), work.path(), &["publish", "--manifest-path", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stderr.contains("Published skipped v1.0.0"), "{stdout}{stderr}");
+}

@@ -3,11 +3,17 @@
 //! every lemma with Z3 once. A library with a lemma Z3 refutes or cannot
 //! prove is refused, unless the lemma is an `axiom` with a reason.
 //!
+//! Lemma files are always read from the package archive, the one
+//! `torc publish` stores, never from the directory directly: a listed file
+//! the packer leaves out (under a hidden directory, a top-level `target/`)
+//! would be proved and then missing from what users get, so it is refused,
+//! pointing at its `lemmas` entry in the manifest.
+//!
 //! The lemma syntax is [`torc_proofs::lemma`]'s.
 
 use crate::error::{Error, Location, Result};
 use crate::package::{Details, Manifest};
-use crate::registry::{Registries, Release};
+use crate::registry::{archive, Registries, Release};
 use crate::resolve::ResolvedPackage;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -77,17 +83,33 @@ pub fn lemma_files(manifest: &Manifest) -> &[String] {
 }
 
 /// Every lemma of the library in `dir` (the package directory), parsed and
-/// type-checked but not proved. A listed file that does not exist, a lemma
-/// file that does not read, or one name declared in two files is an error.
+/// type-checked but not proved, read from the archive `dir` packs to (see
+/// [`read_packed_library`]).
 pub fn read_library(dir: &Path, manifest: &Manifest) -> Result<Vec<LibraryLemma>> {
-    read_lemmas(manifest, |file| {
-        let path = dir.join(file);
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some((path, bytes))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(&path, e)),
-        }
-    })
+    read_packed_library(dir, manifest, &archive::pack(dir)?)
+}
+
+/// Every lemma of the library in `dir`, read from `packed`, the archive
+/// packed from `dir` ([`archive::pack`]); errors name the files under
+/// `dir`. A listed file that is not in the archive (missing, or left out by
+/// the packer), a lemma file that does not read, or one name declared in
+/// two files is an error.
+pub fn read_packed_library(dir: &Path, manifest: &Manifest, packed: &[u8]) -> Result<Vec<LibraryLemma>> {
+    read_lemmas(
+        manifest,
+        |file| Ok(archive::read_file(packed, file)?.map(|contents| (dir.join(file), contents))),
+        |file| {
+            if dir.join(file).exists() {
+                format!(
+                    "lemma file `{file}` is not in the package archive: the archive leaves out every path \
+                     with a component starting with `.`, a top-level `target/` and `torc.lock`, so the \
+                     library would be published without it; move it elsewhere in the package"
+                )
+            } else {
+                format!("lemma file `{file}` does not exist in the package")
+            }
+        },
+    )
 }
 
 /// Every lemma of a resolved proof library, read from its archive in the
@@ -105,19 +127,31 @@ pub fn read_published_library(
         });
     };
     let release = Release::open(registry, &package.name, &package.version, &package.blake3)?;
-    read_lemmas(manifest, |file| Ok(release.file(file)?.map(|contents| (release.path_of(file), contents))))
+    read_lemmas(
+        manifest,
+        |file| Ok(release.file(file)?.map(|contents| (release.path_of(file), contents))),
+        |file| format!("lemma file `{}` does not exist in the published archive", release.path_of(file).display()),
+    )
 }
 
+/// `read` gives a listed file's path (for messages) and contents, `None`
+/// when the archive has no such file; `missing` says why.
 fn read_lemmas(
     manifest: &Manifest,
     mut read: impl FnMut(&str) -> Result<Option<(PathBuf, Vec<u8>)>>,
+    missing: impl Fn(&str) -> String,
 ) -> Result<Vec<LibraryLemma>> {
+    let positions = match &manifest.details {
+        Details::Proof(proof) => proof.positions.as_slice(),
+        _ => &[],
+    };
     let mut lemmas: Vec<LibraryLemma> = Vec::new();
-    for file in lemma_files(manifest) {
+    for (i, file) in lemma_files(manifest).iter().enumerate() {
         let Some((path, bytes)) = read(file)? else {
+            let (line, column) = positions.get(i).copied().unwrap_or((1, 1));
             return Err(Error::input(
-                Location::new(&manifest.file, 1, 1, "proof-library.lemmas"),
-                format!("lemma file `{file}` does not exist in the package"),
+                Location::new(&manifest.file, line, column, format!("proof-library.lemmas[{i}]")),
+                missing(file),
             ));
         };
         let text = String::from_utf8(bytes)
@@ -147,7 +181,13 @@ fn read_lemmas(
 /// counterexample). A manifest that is not a proof library has nothing to
 /// build (an empty report).
 pub fn build_library(dir: &Path, manifest: &Manifest, options: &Options) -> Result<LibraryReport> {
-    let lemmas = read_library(dir, manifest)?;
+    build_packed_library(dir, manifest, &archive::pack(dir)?, options)
+}
+
+/// [`build_library`] on `packed`, the archive packed from `dir`: what
+/// `torc publish` proves is the archive it then stores.
+pub fn build_packed_library(dir: &Path, manifest: &Manifest, packed: &[u8], options: &Options) -> Result<LibraryReport> {
+    let lemmas = read_packed_library(dir, manifest, packed)?;
     let statuses: Vec<LemmaStatus> = lemmas.par_iter().map(|l| prove_lemma(&l.lemma, options)).collect();
     let lemmas = lemmas
         .into_iter()

@@ -179,6 +179,9 @@ pub struct ProofDetails {
     /// package directory, in order (required, non-empty, no duplicates;
     /// whether they exist is checked when the library is built).
     pub lemmas: Vec<String>,
+    /// 1-based line and column of each `lemmas` entry in the manifest, so
+    /// a problem found later (a file the archive leaves out) can point at it.
+    pub positions: Vec<(usize, usize)>,
 }
 
 /// What a `[platform]` manifest has beyond the shared fields.

@@ -166,9 +166,13 @@ pub fn publish_checked(
     dry_run: bool,
 ) -> Result<Publication> {
     let project = Project::open(Some(dir))?;
-    // A proof library's lemmas are proved once, here, before it is published.
+    // Packed once: a proof library's lemmas are proved here, from the
+    // archive that is then published, so no file the archive leaves out
+    // is proved and none it holds is unproved.
+    let packed = crate::registry::archive::pack(&project.dir)?;
     if project.manifest.kind == crate::package::PackageKind::Proof {
-        crate::library::build_library(&project.dir, &project.manifest, &torc_contracts::prove::Options::default())?;
+        let options = torc_contracts::prove::Options::default();
+        crate::library::build_packed_library(&project.dir, &project.manifest, &packed, &options)?;
     }
     // Publishing creates a registry directory that does not exist yet.
     let target = registries.target(registry)?;
@@ -180,7 +184,7 @@ pub fn publish_checked(
     if !report.accepted() {
         return Err(Error::GateRefused { report: Box::new(report) });
     }
-    let entry = target.publish(&project.manifest, &project.dir)?;
+    let entry = target.publish_archive(&project.manifest, &project.dir, packed)?;
     Ok(Publication { report, registry: name, entry: Some(entry) })
 }
 

@@ -208,7 +208,8 @@ fn platform_and_proof_library_have_only_the_shared_fields() {
         "[proof-library]\nname = \"torc-arithmetic-proofs\"\nversion = \"2.0.0\"\nlemmas = [\"lemmas/clamp.lemma\", \"minmax.lemma\"]\n",
     );
     let lemmas = vec!["lemmas/clamp.lemma".to_owned(), "minmax.lemma".to_owned()];
-    assert_eq!((m.kind, m.details), (PackageKind::Proof, Details::Proof(ProofDetails { lemmas })));
+    let positions = vec![(4, 11), (4, 33)];
+    assert_eq!((m.kind, m.details), (PackageKind::Proof, Details::Proof(ProofDetails { lemmas, positions })));
 }
 
 #[test]

@@ -84,7 +84,10 @@ pub fn parse_torc_toml(file: &Path, text: &str) -> Result<Manifest> {
         PackageKind::Module => Details::Module(module_details(&table)?),
         PackageKind::Platform => Details::Platform(PlatformDetails { budgets: table.optional("budgets", budgets)? }),
         // `KINDS` has no spec: spec packages are `spec.yaml`.
-        PackageKind::Proof | PackageKind::Spec => Details::Proof(ProofDetails { lemmas: lemma_files(&table)? }),
+        PackageKind::Proof | PackageKind::Spec => {
+            let (lemmas, positions) = lemma_files(&table)?;
+            Details::Proof(ProofDetails { lemmas, positions })
+        }
     };
 
     let mut dependencies = Vec::new();
@@ -405,14 +408,16 @@ fn trust_policy(field: &Field<'_>) -> Result<TrustPolicy> {
 }
 
 /// `lemmas = ["lemmas/arith.lemma"]` of a `[proof-library]`: relative
-/// paths inside the package, at least one, each once.
-fn lemma_files(table: &Reader<'_>) -> Result<Vec<String>> {
+/// paths inside the package, at least one, each once; with the position of
+/// each in the manifest.
+fn lemma_files(table: &Reader<'_>) -> Result<(Vec<String>, Vec<(usize, usize)>)> {
     let field = table.required("lemmas")?;
     let Some(Value::Array(array)) = field.node.value() else { return Err(field.expected("an array of lemma file paths")) };
     if array.is_empty() {
         return Err(field.error("a proof library needs at least one lemma file: lemmas = [\"lemmas/arith.lemma\"]"));
     }
     let mut files: Vec<String> = Vec::new();
+    let mut positions = Vec::new();
     for (i, value) in array.iter().enumerate() {
         let element = field.element(i, value);
         let path = element.str()?;
@@ -430,8 +435,9 @@ fn lemma_files(table: &Reader<'_>) -> Result<Vec<String>> {
             return Err(element.error(format!("lemma file `{}` is listed twice", quantity::shorten(path))));
         }
         files.push(path.to_owned());
+        positions.push(field.src.position(value.span()));
     }
-    Ok(files)
+    Ok((files, positions))
 }
 
 /// `[platform.budgets]`: amounts normalised to bytes, Hz and µs.

@@ -144,6 +144,13 @@ impl FileRegistry {
     /// hold its `torc.toml` or `spec.yaml` at the top, so the archive
     /// carries its own manifest.
     pub fn publish(&self, manifest: &Manifest, package_dir: &Path) -> Result<IndexEntry> {
+        self.publish_archive(manifest, package_dir, archive::pack(package_dir)?)
+    }
+
+    /// [`publish`](Self::publish) with the package already packed
+    /// (`bytes` = [`archive::pack`] of `package_dir`), so that the archive
+    /// stored is the one that was checked.
+    pub fn publish_archive(&self, manifest: &Manifest, package_dir: &Path, bytes: Vec<u8>) -> Result<IndexEntry> {
         let index_path = self.index_path(&manifest.name)?;
         let _lock = self.lock()?;
         self.initialise()?;
@@ -162,7 +169,6 @@ impl FileRegistry {
             }
         }
 
-        let bytes = archive::pack(package_dir)?;
         let paths = archive::list(&bytes)?;
         if !paths.iter().any(|p| p == "torc.toml" || p == "spec.yaml") {
             return Err(self.error(format!(
