@@ -110,9 +110,7 @@ fn set_mm(c: &mut Criterion, dir: &Path) {
     let mut group = c.benchmark_group("lemma_index/set_mm");
     group.bench_function("open", |b| b.iter(|| black_box(LemmaIndex::open(&path).expect("open")).len()));
     group.bench_function("read", |b| b.iter(|| black_box(std::fs::read(&path).expect("read")).len()));
-    group.bench_function("read_blake3", |b| {
-        b.iter(|| black_box(blake3::hash(&std::fs::read(&path).expect("read"))))
-    });
+    group.bench_function("read_blake3", |b| b.iter(|| black_box(blake3::hash(&std::fs::read(&path).expect("read")))));
     group.finish();
 }
 

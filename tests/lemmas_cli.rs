@@ -110,8 +110,10 @@ fn an_overwrite_keeping_length_and_mtime_is_refused() {
     let home = tempfile::tempdir().unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("proofs/tests/fixtures/mini.mm");
     let index = home.path().join("mini.idx");
-    let (code, out, err) =
-        torc(home.path(), &["lemmas", "import-metamath", fixture.to_str().unwrap(), "--output", index.to_str().unwrap()]);
+    let (code, out, err) = torc(
+        home.path(),
+        &["lemmas", "import-metamath", fixture.to_str().unwrap(), "--output", index.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{out}{err}");
     let (code, _, err) = torc(home.path(), &["lemmas", "stats", "--index", index.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");

@@ -186,7 +186,12 @@ pub fn build_library(dir: &Path, manifest: &Manifest, options: &Options) -> Resu
 
 /// [`build_library`] on `packed`, the archive packed from `dir`: what
 /// `torc publish` proves is the archive it then stores.
-pub fn build_packed_library(dir: &Path, manifest: &Manifest, packed: &[u8], options: &Options) -> Result<LibraryReport> {
+pub fn build_packed_library(
+    dir: &Path,
+    manifest: &Manifest,
+    packed: &[u8],
+    options: &Options,
+) -> Result<LibraryReport> {
     let lemmas = read_packed_library(dir, manifest, packed)?;
     let statuses: Vec<LemmaStatus> = lemmas.par_iter().map(|l| prove_lemma(&l.lemma, options)).collect();
     let lemmas = lemmas

@@ -84,10 +84,7 @@ pub fn parse_torc_toml(file: &Path, text: &str) -> Result<Manifest> {
         PackageKind::Module => Details::Module(module_details(&table)?),
         PackageKind::Platform => Details::Platform(PlatformDetails { budgets: table.optional("budgets", budgets)? }),
         // `KINDS` has no spec: spec packages are `spec.yaml`.
-        PackageKind::Proof | PackageKind::Spec => {
-            let (lemmas, positions) = lemma_files(&table)?;
-            Details::Proof(ProofDetails { lemmas, positions })
-        }
+        PackageKind::Proof | PackageKind::Spec => Details::Proof(lemma_files(&table)?),
     };
 
     let mut dependencies = Vec::new();
@@ -410,7 +407,7 @@ fn trust_policy(field: &Field<'_>) -> Result<TrustPolicy> {
 /// `lemmas = ["lemmas/arith.lemma"]` of a `[proof-library]`: relative
 /// paths inside the package, at least one, each once; with the position of
 /// each in the manifest.
-fn lemma_files(table: &Reader<'_>) -> Result<(Vec<String>, Vec<(usize, usize)>)> {
+fn lemma_files(table: &Reader<'_>) -> Result<ProofDetails> {
     let field = table.required("lemmas")?;
     let Some(Value::Array(array)) = field.node.value() else { return Err(field.expected("an array of lemma file paths")) };
     if array.is_empty() {
@@ -437,7 +434,7 @@ fn lemma_files(table: &Reader<'_>) -> Result<(Vec<String>, Vec<(usize, usize)>)>
         files.push(path.to_owned());
         positions.push(field.src.position(value.span()));
     }
-    Ok((files, positions))
+    Ok(ProofDetails { lemmas: files, positions })
 }
 
 /// `[platform.budgets]`: amounts normalised to bytes, Hz and µs.
