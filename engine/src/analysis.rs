@@ -166,8 +166,9 @@ fn published_graph(
     Ok(Some((path, text)))
 }
 
-fn graph_error(e: &torc_graph::GraphError) -> Error {
-    Error::input(Location::new(&e.file, e.line, e.column, e.key.clone()), e.message.clone())
+/// `e`, with its line from `text` (the graph source it is about).
+fn graph_error(e: &torc_graph::GraphError, text: &str) -> Error {
+    Error::input(Location::in_text(&e.file, text, e.line, e.column, e.key.clone()), e.message.clone())
 }
 
 /// Checks the graphs of `resolved`'s modules: obligations, declared bounds,
@@ -183,11 +184,8 @@ pub fn check_graphs(
     // The tree's modules, root first.
     let mut modules = Vec::new();
     let root_graph_path = root_dir.join(GRAPH_TOML);
-    let root_graph = match std::fs::read_to_string(&root_graph_path) {
-        Ok(text) => Some((root_graph_path, text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io(&root_graph_path, e)),
-    };
+    let root_graph =
+        crate::fs::read_optional_text(&root_graph_path, crate::fs::MAX_TEXT_FILE)?.map(|text| (root_graph_path, text));
     let deps_of = |edges: &mut dyn Iterator<Item = usize>| -> BTreeMap<String, &Manifest> {
         edges
             .filter_map(|i| {
@@ -237,9 +235,9 @@ pub fn check_graphs(
         }
         match &module.graph {
             Some((path, text)) => {
-                let parsed = source::parse(path, text, &name).map_err(|e| graph_error(&e))?;
+                let parsed = source::parse(path, text, &name).map_err(|e| graph_error(&e, text))?;
                 if let Err(errors) = parsed.validate() {
-                    return Err(graph_error(&errors[0]));
+                    return Err(graph_error(&errors[0], text));
                 }
                 graphs.insert(name.clone(), parsed.graph.clone());
                 sources.insert(name, parsed);

@@ -20,7 +20,7 @@
 //! holds; a failed one comes with a counterexample Z3 found and Rust
 //! re-checked.
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::package::{Connection, ConnectionSource, Details, Manifest};
 use crate::resolve::Resolved;
 use rayon::prelude::*;
@@ -197,7 +197,7 @@ impl Wiring {
         }
         let own = own.unwrap_or_default();
         let at = |c: &Connection, key: &str, message: String| {
-            Error::input(Location::new(&manifest.file, c.line, 1, format!("module.connections.{key}")), message)
+            Error::input(manifest.location(c.line, 1, format!("module.connections.{key}")), message)
         };
 
         let resolve_endpoint = |c: &Connection, text: &str, key: &str| -> Result<Endpoint<'_>> {

@@ -39,7 +39,7 @@ use torc_solver::semver::VersionReq;
 pub fn add_dependency(path: &Path, name: &str, requirement: &VersionReq, dev: bool) -> Result<bool> {
     crate::package::validate_name(name)
         .map_err(|message| Error::input(Location::new(path, 1, 1, dependency_key(path, dev, name)), message))?;
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::fs::read_text(path)?;
     // Refuse to edit a manifest that is already broken: its error is clearer
     // than one about the edited text.
     manifest::read_text(path, &text)?;

@@ -16,11 +16,42 @@ pub struct Location {
     pub column: usize,
     /// Empty when the problem is not under a key (a syntax error).
     pub key: String,
+    /// Line `line` of the text that was parsed, kept for the excerpt under
+    /// the error: the renderer never opens `file` again (it may be a FIFO,
+    /// a device, or a link that now points elsewhere). `None` when the
+    /// error does not point into text Torc read.
+    pub excerpt: Option<String>,
 }
+
+/// The most of a line an excerpt keeps.
+const MAX_EXCERPT_CHARS: usize = 400;
 
 impl Location {
     pub fn new(file: impl Into<PathBuf>, line: usize, column: usize, key: impl Into<String>) -> Self {
-        Location { file: file.into(), line, column, key: key.into() }
+        Location { file: file.into(), line, column, key: key.into(), excerpt: None }
+    }
+
+    /// A place in `text`, the parsed content of `file`, keeping its line
+    /// for the excerpt.
+    pub fn in_text(file: impl Into<PathBuf>, text: &str, line: usize, column: usize, key: impl Into<String>) -> Self {
+        Location::new(file, line, column, key).with_excerpt_from(text)
+    }
+
+    /// Keeps line `self.line` of `text` (the text this location is in) as
+    /// the excerpt, cut to a bounded length.
+    pub fn with_excerpt_from(mut self, text: &str) -> Self {
+        self.excerpt = self
+            .line
+            .checked_sub(1)
+            .and_then(|i| text.lines().nth(i))
+            .map(|line| line.chars().take(MAX_EXCERPT_CHARS).collect());
+        self
+    }
+
+    /// Keeps `line`, the text of line `self.line`, as the excerpt.
+    pub fn with_excerpt(mut self, line: &str) -> Self {
+        self.excerpt = Some(line.lines().next().unwrap_or("").chars().take(MAX_EXCERPT_CHARS).collect());
+        self
     }
 }
 
@@ -84,6 +115,11 @@ pub enum Error {
     #[error("registry `{registry}`: {message}")]
     Registry { registry: String, message: String },
 
+    /// A package archive Torc will not read: an entry or the whole inflates
+    /// past the caps in [`crate::registry::archive`].
+    #[error("package {package}: {message}")]
+    ArchiveRefused { package: String, message: String },
+
     /// The lock pins an artifact whose hash no longer matches the registry's.
     #[error("torc.lock pins {name} {version} from `{registry}` with blake3 {locked}, but the registry now has {actual}: the published artifact changed, which must never happen; refusing to continue")]
     HashMismatch { name: String, version: String, registry: String, locked: String, actual: String },
@@ -133,6 +169,7 @@ impl Error {
             | Error::VersionNotFound { .. }
             | Error::Registry { .. }
             | Error::HashMismatch { .. }
+            | Error::ArchiveRefused { .. }
             | Error::GateRefused { .. }
             | Error::LibraryRefused { .. } => ErrorKind::Refused,
             Error::PackageNotFound { .. } | Error::NoSolution { .. } | Error::Cycle { .. } => ErrorKind::Unresolvable,

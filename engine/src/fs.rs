@@ -1,48 +1,53 @@
-//! File-system writes that never leave a half-written file behind.
+//! The engine's face on [`torc_fs`], the workspace's one atomic writer and
+//! no-follow reader, with errors that name the path.
 
 use crate::error::{Error, Result};
-use std::fs;
-use std::io::Write;
 use std::path::Path;
 
-/// Writes `contents` to `path` atomically: into a temporary file in the same
-/// directory, flushed to disk, then renamed over `path`. Readers see the old
-/// file or the new one, never a mix; a crash leaves at most a stray
-/// `.tmp` file.
+pub use torc_fs::{is_temporary_name, sweep_temporaries};
+
+/// The most Torc reads from a text file it parses (a manifest, lock, config,
+/// graph or lemma file): far more than any real one, and a bound on what a
+/// planted file can cost.
+pub const MAX_TEXT_FILE: u64 = 16 << 20;
+
+/// Writes `contents` to `path` atomically; see [`torc_fs::write_atomic`].
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
-    })();
-    if let Err(source) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(Error::io(path, source));
-    }
-    Ok(())
+    torc_fs::write_atomic(path, contents).map_err(|e| Error::io(path, e))
+}
+
+/// Creates `path`'s missing directories below `root`, refusing links on the
+/// way, then writes atomically; see [`torc_fs::write_within`].
+pub fn write_within(root: &Path, path: &Path, contents: &[u8]) -> Result<()> {
+    torc_fs::write_within(root, path, contents).map_err(|e| Error::io(path, e))
+}
+
+/// See [`torc_fs::create_dir_within`].
+pub fn create_dir_within(root: &Path, dir: &Path) -> Result<()> {
+    torc_fs::create_dir_within(root, dir).map_err(|e| Error::io(dir, e))
+}
+
+/// The regular file at `path` as text (at most [`MAX_TEXT_FILE`] bytes):
+/// a missing file, a link, a FIFO or a device is an error naming the path.
+pub fn read_text(path: &Path) -> Result<String> {
+    torc_fs::read_regular_to_string(path, MAX_TEXT_FILE).map_err(|e| Error::io(path, e))
+}
+
+/// The regular file at `path` as text, at most `max_len` bytes; a missing
+/// file is `None`. Links, FIFOs and devices are errors.
+pub fn read_optional_text(path: &Path, max_len: u64) -> Result<Option<String>> {
+    torc_fs::read_optional_to_string(path, max_len).map_err(|e| Error::io(path, e))
+}
+
+/// The regular file at `path`, at most `max_len` bytes, or the I/O error
+/// as is (the caller decides what a missing file means).
+pub fn read_regular(path: &Path, max_len: u64) -> std::io::Result<Vec<u8>> {
+    torc_fs::read_regular(path, max_len)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn replaces_the_whole_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("torc.lock");
-        write_atomic(&path, b"first version, longer").unwrap();
-        write_atomic(&path, b"second").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"second");
-        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
-    }
 
     #[test]
     fn a_missing_directory_is_an_io_error_naming_the_path() {

@@ -56,8 +56,7 @@ pub fn init(dir: &Path, kind: PackageKind, name: Option<&str>) -> Result<PathBuf
     manifest::read_text(&path, &text)?;
     if kind == PackageKind::Spec {
         for sub in ["specs", "tests", "docs"] {
-            let sub = dir.join(sub);
-            fs::create_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
+            crate::fs::create_dir_within(dir, &dir.join(sub))?;
         }
         let main = dir.join("specs").join("main.tla");
         if !main.exists() {
@@ -66,7 +65,7 @@ pub fn init(dir: &Path, kind: PackageKind, name: Option<&str>) -> Result<PathBuf
     }
     if kind == PackageKind::Proof {
         let lemmas = dir.join("lemmas");
-        fs::create_dir_all(&lemmas).map_err(|e| Error::io(&lemmas, e))?;
+        crate::fs::create_dir_within(dir, &lemmas)?;
         let main = lemmas.join("main.lemma");
         if !main.exists() {
             write_atomic(&main, MAIN_LEMMA.as_bytes())?;

@@ -50,6 +50,8 @@ pub fn tree_lemmas(
         hasher.finalize().to_hex().to_string()
     };
     let path = home.join("lemmas").join(format!("tree-{}.idx", &key[..32]));
+    // `<home>/lemmas` must be a directory of the home, not a link out of it.
+    crate::fs::create_dir_within(home, &home.join("lemmas"))?;
     let lemmas: Vec<IndexedLemma> = libraries
         .iter()
         .flat_map(|(label, _, lemmas)| {
@@ -96,9 +98,6 @@ fn install(
             conclusion: entry.pattern(),
             hypotheses: conjuncts(&entry.lemma.requires).len(),
         });
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
     builder.write(path).map_err(|e| Error::Registry {
         registry: "lemma index".to_owned(),

@@ -95,9 +95,10 @@ pub fn read_library(dir: &Path, manifest: &Manifest) -> Result<Vec<LibraryLemma>
 /// the packer), a lemma file that does not read, or one name declared in
 /// two files is an error.
 pub fn read_packed_library(dir: &Path, manifest: &Manifest, packed: &[u8]) -> Result<Vec<LibraryLemma>> {
+    let label = format!("{} {}", manifest.name, manifest.version);
     read_lemmas(
         manifest,
-        |file| Ok(archive::read_file(packed, file)?.map(|contents| (dir.join(file), contents))),
+        |file| Ok(archive::read_file(packed, file, &label)?.map(|contents| (dir.join(file), contents))),
         |file| {
             if dir.join(file).exists() {
                 format!(
@@ -157,11 +158,11 @@ fn read_lemmas(
         let text = String::from_utf8(bytes)
             .map_err(|_| Error::input(Location::new(&path, 1, 1, ""), "the lemma file is not UTF-8"))?;
         let parsed = parse_lemmas(&path, &text)
-            .map_err(|e| Error::input(Location::new(&e.file, e.line, e.column, ""), e.message))?;
+            .map_err(|e| Error::input(Location::in_text(&e.file, &text, e.line, e.column, ""), e.message))?;
         for lemma in parsed {
             if let Some(first) = lemmas.iter().find(|l| l.lemma.name == lemma.name) {
                 return Err(Error::input(
-                    Location::new(&path, lemma.line, 1, ""),
+                    Location::in_text(&path, &text, lemma.line, 1, ""),
                     format!(
                         "`{}` is also declared in {} (line {}): lemma names are unique in a library",
                         lemma.name, first.file, first.lemma.line

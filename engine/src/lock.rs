@@ -104,7 +104,9 @@ impl Lockfile {
 
     /// Reads `path`; `None` when it does not exist.
     pub fn read(path: &Path) -> Result<Option<Lockfile>> {
-        match std::fs::read(path) {
+        // Never through a link: a planted `torc.lock -> /etc/shadow` must
+        // not be parsed, nor its lines shown in an error.
+        match crate::fs::read_regular(path, crate::fs::MAX_TEXT_FILE) {
             Ok(bytes) => Lockfile::parse(path, &crate::manifest::decode_utf8(path, bytes)?).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(path, e)),
@@ -115,7 +117,7 @@ impl Lockfile {
     /// these bytes. Returns whether the file changed.
     pub fn write(&self, path: &Path) -> Result<bool> {
         let text = self.render();
-        if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        if crate::fs::read_optional_text(path, crate::fs::MAX_TEXT_FILE).is_ok_and(|old| old.as_deref() == Some(&text)) {
             return Ok(false);
         }
         write_atomic(path, text.as_bytes())?;
@@ -126,7 +128,7 @@ impl Lockfile {
     pub fn parse(file: &Path, text: &str) -> Result<Lockfile> {
         let document: Document<&str> = Document::parse(text).map_err(|e| {
             let (line, column) = e.span().map_or((1, 1), |span| line_col(text, span.start));
-            Error::input(Location::new(file, line, column, ""), format!("not valid TOML: {}", e.message()))
+            Error::input(Location::in_text(file, text, line, column, ""), format!("not valid TOML: {}", e.message()))
         })?;
         let reader = Reader { file, text };
         let table = document.as_table();
@@ -163,14 +165,14 @@ impl Lockfile {
             }
         }
         if !saw_version {
-            return Err(Error::input(Location::new(file, 1, 1, "version"), "missing `version = 1`"));
+            return Err(Error::input(Location::in_text(file, text, 1, 1, "version"), "missing `version = 1`"));
         }
         let mut lock = Lockfile { packages };
         lock.sort();
         for pair in lock.packages.windows(2) {
             if pair[0].name == pair[1].name {
                 return Err(Error::input(
-                    Location::new(file, 1, 1, "package"),
+                    Location::in_text(file, text, 1, 1, "package"),
                     format!("{} is locked twice ({} and {})", pair[0].name, pair[0].version, pair[1].version),
                 ));
             }
@@ -187,7 +189,7 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn error(&self, span: Option<std::ops::Range<usize>>, key: &str, message: impl Into<String>) -> Error {
         let (line, column) = span.map_or((1, 1), |span| line_col(self.text, span.start));
-        Error::input(Location::new(self.file, line, column, key), message)
+        Error::input(Location::in_text(self.file, self.text, line, column, key), message)
     }
 
     fn package(&self, table: &toml_edit::Table, index: usize) -> Result<LockedPackage> {

@@ -109,9 +109,17 @@ pub struct Manifest {
     pub details: Details,
     /// `[trust]`: the policy this project applies to what it resolves.
     pub trust: Option<TrustPolicy>,
+    /// The text this was parsed from, so errors about the manifest can
+    /// show their line without reading `file` again.
+    pub source: std::sync::Arc<str>,
 }
 
 impl Manifest {
+    /// A place in this manifest, with its line kept for the excerpt.
+    pub fn location(&self, line: usize, column: usize, key: impl Into<String>) -> crate::error::Location {
+        crate::error::Location::in_text(&self.file, &self.source, line, column, key)
+    }
+
     /// The dependencies that count when this package is someone else's
     /// dependency (dev-dependencies only count for the project itself).
     pub fn normal_dependencies(&self) -> impl Iterator<Item = &DependencyDecl> {

@@ -16,7 +16,7 @@
 //! A yanked release is chosen only when the lock pins it, as Cargo does;
 //! [`check_trust`] then applies the project's `[trust]` policy.
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::lock::{LockedPackage, Lockfile};
 use crate::package::{Manifest, PackageKind};
 use crate::registry::{IndexEntry, Registries};
@@ -293,7 +293,7 @@ pub fn resolve(manifest: &Manifest, registries: &Registries, lock: Option<&Lockf
 /// pretending to have checked something.
 pub fn check_trust(manifest: &Manifest, resolved: &Resolved) -> Result<()> {
     let Some(policy) = &manifest.trust else { return Ok(()) };
-    let at = |key: &str| Location::new(&manifest.file, policy.line, 1, key);
+    let at = |key: &str| manifest.location(policy.line, 1, key);
     if policy.reject_yanked {
         if let Some(p) = resolved.packages.iter().find(|p| p.yanked) {
             return Err(Error::Trust {

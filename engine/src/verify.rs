@@ -191,7 +191,10 @@ pub fn prove_graphs(
 ) -> Result<GraphReport> {
     let home = crate::registry::torc_home()?;
     let lemmas = crate::lemmas::tree_lemmas(&locked.resolved, packages, registries, &home, options)?;
-    let mut prover = SearchProver::new(lemmas, Some(home.join("proofs").join("cache")), *options);
+    let cache = home.join("proofs").join("cache");
+    // Made here, inside the home, refusing links: the prover only writes into it.
+    crate::fs::create_dir_within(&home, &cache)?;
+    let mut prover = SearchProver::new(lemmas, Some(cache), *options);
     prover.allow_axioms = project.manifest.allows_axioms();
     analysis::check_graphs(&project.manifest, &project.dir, &locked.resolved, packages, registries, &prover)
 }

@@ -50,7 +50,7 @@ fn publish_find_and_unpack_a_package_from_disk() {
     assert_eq!((registry.name(), entries), ("team", vec![entry.clone()]));
 
     let out = tempfile::tempdir().unwrap();
-    archive::unpack(&registry.blob(&entry.blake3).unwrap(), out.path()).unwrap();
+    archive::unpack(&registry.blob(&entry.blake3).unwrap(), out.path(), "torc-pid").unwrap();
     assert_eq!(fs::read_to_string(out.path().join("torc.toml")).unwrap(), TORC_TOML);
     assert_eq!(fs::read_to_string(out.path().join("src/pid.trc")).unwrap(), "graph pid");
     assert!(!out.path().join("torc.lock").exists());

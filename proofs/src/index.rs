@@ -43,7 +43,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rkyv::rancor;
@@ -376,19 +376,7 @@ fn sidecar_path(path: &Path) -> PathBuf {
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(io_error(path))
+    torc_fs::write_atomic(path, bytes).map_err(io_error(path))
 }
 
 /// The sidecar's digest (its first line). Torc before this version wrote a

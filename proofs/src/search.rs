@@ -548,11 +548,8 @@ fn read_stored(dir: &Path, hash: &str) -> Option<StoredProof> {
 }
 
 fn write_stored(dir: &Path, hash: &str, stored: &StoredProof) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join(format!("{hash}.json"));
-    let temp = dir.join(format!(".{hash}.{}.tmp", std::process::id()));
-    std::fs::write(&temp, serde_json::to_vec_pretty(stored).map_err(std::io::Error::other)?)?;
-    std::fs::rename(&temp, path)
+    let bytes = serde_json::to_vec_pretty(stored).map_err(std::io::Error::other)?;
+    torc_fs::write_within(dir, &dir.join(format!("{hash}.json")), &bytes)
 }
 
 /// Re-checks every stored proof in `dir` from scratch: each lemma step is

@@ -79,19 +79,26 @@ fn build_package(manifest_path: Option<&Path>) -> Result<(Manifest, PathBuf, Str
         ));
     };
     let file = project.dir.join(GRAPH_TOML);
-    let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
-    let parsed = source::parse(&file, &text, &manifest.name).map_err(input_error)?;
+    let text = torc_engine::fs::read_text(&file)?;
+    // Errors point into the graph or the manifest; each keeps its line
+    // from the text that was parsed.
+    let excerpt = |e: Error| match e {
+        Error::Input { location, message } => {
+            let source = if location.file == file { text.as_str() } else { &manifest.source };
+            Error::Input { location: location.with_excerpt_from(source), message }
+        }
+        other => other,
+    };
+    let parsed = source::parse(&file, &text, &manifest.name).map_err(|e| excerpt(input_error(e)))?;
     if let Err(errors) = parsed.validate() {
-        return Err(first_of(errors));
+        return Err(excerpt(first_of(errors)));
     }
-    check_against_manifest(&parsed, &manifest)?;
+    check_against_manifest(&parsed, &manifest).map_err(excerpt)?;
     let bytes = trc::encode(&parsed.graph);
     let hash = trc::hash(&parsed.graph);
     let out = trc_path(&project.dir, &manifest.name);
-    if let Some(dir) = out.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
-    torc_engine::fs::write_atomic(&out, &bytes)?;
+    // `target/torc/` inside the project: a link planted there is refused.
+    torc_engine::fs::write_within(&project.dir, &out, &bytes)?;
     let shown = out.strip_prefix(&project.dir).map(Path::to_path_buf).unwrap_or(out);
     Ok((manifest, shown, hash))
 }

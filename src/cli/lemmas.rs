@@ -115,7 +115,13 @@ fn import(args: &ImportArgs) -> ExitCode {
         builder.add(entry.clone());
     }
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Err(e) = std::fs::create_dir_all(dir) {
+        // The default, `<home>/lemmas/`, must not be a link out of the home;
+        // an `--output` path is the user's to choose.
+        let made = match (&args.output, dir.parent()) {
+            (None, Some(home)) => torc_fs::create_dir_within(home, dir),
+            _ => std::fs::create_dir_all(dir),
+        };
+        if let Err(e) = made {
             return fail(IO, format!("{}: {e}", dir.display()));
         }
     }

@@ -14,6 +14,7 @@
 
 use std::process::ExitCode;
 use torc_engine::error::{ErrorKind, Location};
+use torc_engine::registry::config::redact_secrets;
 use torc_engine::Error;
 
 pub const UNRESOLVABLE: u8 = 1;
@@ -33,9 +34,9 @@ pub fn exit_code(kind: ErrorKind) -> u8 {
     }
 }
 
-/// Prints `error` to stderr and returns its exit code.
+/// Prints `error` to stderr, secrets redacted, and returns its exit code.
 pub fn fail(error: &Error) -> ExitCode {
-    eprintln!("error: {error}");
+    eprintln!("error: {}", redact_secrets(&error.to_string()));
     let location = match error {
         Error::Input { location, .. } | Error::Trust { location, .. } => Some(location),
         _ => None,
@@ -53,9 +54,12 @@ pub fn fail(error: &Error) -> ExitCode {
 /// 14 | stak = "<= 256 bytes"
 ///    | ^
 /// ```
+///
+/// Only from the excerpt the parser kept with the error: the file is never
+/// opened again (it may be a FIFO, a device, or a link that has moved).
 fn snippet(location: &Location) -> Option<String> {
-    let text = std::fs::read_to_string(&location.file).ok()?;
-    let line = text.lines().nth(location.line.checked_sub(1)?)?;
+    let line = redact_secrets(location.excerpt.as_deref()?);
+    let line = line.as_str();
     let number = location.line.to_string();
     let pad = " ".repeat(number.len());
     let caret_at: String = line

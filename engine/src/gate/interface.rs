@@ -163,16 +163,13 @@ fn describe_error(manifest: &Manifest, module: &ModuleDetails, error: &ContractE
 }
 
 /// The column of byte `offset` of the string `text` on 1-based `line` of
-/// the manifest, when the file can be read and the string is written
-/// there verbatim; otherwise 1.
+/// the manifest (the text it was parsed from, never the file read again),
+/// when the string is written there verbatim; otherwise 1.
 fn column_of(manifest: &Manifest, line: usize, text: &str, offset: usize) -> usize {
     if text.is_empty() {
         return 1;
     }
-    let Ok(source) = std::fs::read_to_string(&manifest.file) else {
-        return 1;
-    };
-    let Some(written) = line.checked_sub(1).and_then(|i| source.lines().nth(i)) else {
+    let Some(written) = line.checked_sub(1).and_then(|i| manifest.source.lines().nth(i)) else {
         return 1;
     };
     let quoted = [format!("\"{text}\""), format!("'{text}'")];
@@ -203,5 +200,5 @@ fn interfaces_line(module: &ModuleDetails) -> usize {
 }
 
 fn location(manifest: &Manifest, line: usize, column: usize, key: &str) -> Location {
-    Location::new(&manifest.file, line.max(1), column.max(1), key)
+    manifest.location(line.max(1), column.max(1), key)
 }

@@ -165,7 +165,8 @@ pub fn read(path: &Path) -> Result<Manifest> {
             format!("not a manifest file name: expected {TORC_TOML} or {SPEC_YAML}"),
         )
     })?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // A regular file of bounded size, never through a link at its name.
+    let bytes = crate::fs::read_regular(path, crate::fs::MAX_TEXT_FILE).map_err(|e| Error::io(path, e))?;
     let text = decode_utf8(path, bytes)?;
     match format {
         Format::Toml => parse_torc_toml(path, &text),

@@ -147,6 +147,7 @@ pub fn parse_spec_yaml(file: &Path, text: &str) -> Result<Manifest> {
         dependencies,
         details: Details::Spec(details),
         trust: None,
+        source: text.into(),
     })
 }
 
@@ -179,7 +180,7 @@ impl Source<'_> {
     /// saphyr's markers count lines from 1 and columns from 0, in characters.
     fn error(&self, mark: Option<Marker>, key: &str, message: impl Into<String>) -> Error {
         let (line, column) = mark.map_or((1, 1), |m| (m.line(), m.col() + 1));
-        Error::input(Location::new(self.file, line, column, key), message)
+        Error::input(Location::in_text(self.file, self.text, line, column, key), message)
     }
 
     /// The text a node was written as (quotes and all).
@@ -257,7 +258,7 @@ impl<'a, 'i> Field<'a, 'i> {
             Some(offset) if start.line() == self.node.span.end.line() => start.col() + 1 + offset,
             _ => start.col() + 1,
         };
-        Error::input(Location::new(self.src.file, start.line(), column, &self.path), message)
+        Error::input(Location::in_text(self.src.file, self.src.text, start.line(), column, &self.path), message)
     }
 
     fn describe(&self) -> String {

@@ -107,6 +107,7 @@ pub fn parse_torc_toml(file: &Path, text: &str) -> Result<Manifest> {
         dependencies,
         details,
         trust,
+        source: text.into(),
     })
 }
 
@@ -538,7 +539,7 @@ impl Source<'_> {
 
     fn error(&self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) -> Error {
         let (line, column) = self.position(span);
-        Error::input(Location::new(self.file, line, column, key), message)
+        Error::input(Location::in_text(self.file, self.text, line, column, key), message)
     }
 }
 
@@ -628,7 +629,7 @@ impl<'a> Field<'a> {
         });
         let (line, start) = line_col(self.src.text, span.start);
         let column = if plain { start + column.max(1) } else { start };
-        Error::input(Location::new(self.src.file, line, column, &self.path), message)
+        Error::input(Location::in_text(self.src.file, self.src.text, line, column, &self.path), message)
     }
 
     /// 1-based line of the key (of the `[table]` header for a table).

@@ -14,6 +14,12 @@
 //! (build output); the top-level `torc.lock` (a lock is the project's, not
 //! part of what it publishes).
 //!
+//! Reading is bounded: no entry may hold more than [`MAX_ENTRY`] bytes and
+//! no archive may inflate to more than [`MAX_TOTAL`], whatever its
+//! compressed size (a 1 MB gzip can inflate to 1 GiB); past either,
+//! [`Error::ArchiveRefused`] names the package. Packing refuses a file
+//! larger than [`MAX_ENTRY`], so every published archive can be read back.
+//!
 //! Symbolic links (and other non-regular files) are refused with
 //! [`Error::Input`] naming the path, rather than followed or stored: a link
 //! can point outside the package, and its meaning depends on the machine
@@ -27,6 +33,73 @@ use flate2::{Compression, GzBuilder};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
+
+/// The most one archive entry (a manifest, a graph, a lemma file) may hold.
+pub const MAX_ENTRY: u64 = 16 << 20;
+/// The most one archive may inflate to, entries and tar headers together.
+pub const MAX_TOTAL: u64 = 256 << 20;
+
+/// The inflated archive, refusing to give more than [`MAX_TOTAL`] bytes.
+struct Capped<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > MAX_TOTAL {
+            return Err(io::Error::other(TooLarge));
+        }
+        Ok(n)
+    }
+}
+
+/// The marker a [`Capped`] reader's error carries.
+#[derive(Debug)]
+struct TooLarge;
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the archive inflates to more than {} MiB", MAX_TOTAL >> 20)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+fn open(bytes: &[u8]) -> tar::Archive<Capped<GzDecoder<&[u8]>>> {
+    tar::Archive::new(Capped { inner: GzDecoder::new(bytes), read: 0 })
+}
+
+/// An I/O error while reading the archive of `package`: the cap, or a
+/// corrupt archive.
+fn read_error(package: &str) -> impl Fn(io::Error) -> Error + '_ {
+    move |source| {
+        if source.get_ref().is_some_and(|e| e.is::<TooLarge>()) {
+            Error::ArchiveRefused {
+                package: package.to_owned(),
+                message: format!("{source}; refusing to read it (a package archive inflates to at most {} MiB)", MAX_TOTAL >> 20),
+            }
+        } else {
+            corrupt(source)
+        }
+    }
+}
+
+/// Refuses an entry whose header says it holds more than [`MAX_ENTRY`].
+fn check_entry_size(package: &str, name: &str, size: u64) -> Result<()> {
+    if size > MAX_ENTRY {
+        return Err(Error::ArchiveRefused {
+            package: package.to_owned(),
+            message: format!(
+                "archive entry `{name}` holds {size} bytes, more than the {} MiB an entry may hold; refusing to read it",
+                MAX_ENTRY >> 20
+            ),
+        });
+    }
+    Ok(())
+}
 
 /// Packs `dir` as described in the [module docs](self).
 pub fn pack(dir: &Path) -> Result<Vec<u8>> {
@@ -52,7 +125,9 @@ pub fn pack(dir: &Path) -> Result<Vec<u8>> {
             header.set_size(0);
             tar.append_data(&mut header, entry.archive_path(), io::empty()).map_err(|e| Error::io(&full, e))?;
         } else {
-            let contents = fs::read(&full).map_err(|e| Error::io(&full, e))?;
+            // No-follow and regular-only again: the file may have been
+            // swapped for a link or a FIFO since it was listed.
+            let contents = torc_fs::read_regular(&full, MAX_ENTRY).map_err(|e| Error::io(&full, e))?;
             header.set_entry_type(tar::EntryType::Regular);
             header.set_mode(if entry.executable { 0o755 } else { 0o644 });
             header.set_size(contents.len() as u64);
@@ -64,11 +139,12 @@ pub fn pack(dir: &Path) -> Result<Vec<u8>> {
 }
 
 /// The entry paths of an archive, in archive order; directories end in `/`.
-pub fn list(bytes: &[u8]) -> Result<Vec<String>> {
-    let mut archive = tar::Archive::new(GzDecoder::new(bytes));
+/// `package` (`mylib 1.0.0`) names it in errors.
+pub fn list(bytes: &[u8], package: &str) -> Result<Vec<String>> {
+    let mut archive = open(bytes);
     let mut paths = Vec::new();
-    for entry in archive.entries().map_err(corrupt)? {
-        let entry = entry.map_err(corrupt)?;
+    for entry in archive.entries().map_err(read_error(package))? {
+        let entry = entry.map_err(read_error(package))?;
         paths.push(String::from_utf8_lossy(&entry.path_bytes()).into_owned());
     }
     Ok(paths)
@@ -76,13 +152,15 @@ pub fn list(bytes: &[u8]) -> Result<Vec<String>> {
 
 /// The contents of the regular file at `path` (`torc.toml`, `src/pid.trc`)
 /// in an archive, without unpacking it; `None` when there is no such file.
-pub fn read_file(bytes: &[u8], path: &str) -> Result<Option<Vec<u8>>> {
-    let mut archive = tar::Archive::new(GzDecoder::new(bytes));
-    for entry in archive.entries().map_err(corrupt)? {
-        let mut entry = entry.map_err(corrupt)?;
+/// `package` (`mylib 1.0.0`) names it in errors.
+pub fn read_file(bytes: &[u8], path: &str, package: &str) -> Result<Option<Vec<u8>>> {
+    let mut archive = open(bytes);
+    for entry in archive.entries().map_err(read_error(package))? {
+        let mut entry = entry.map_err(read_error(package))?;
         if entry.header().entry_type().is_file() && entry.path_bytes().as_ref() == path.as_bytes() {
+            check_entry_size(package, path, entry.size())?;
             let mut contents = Vec::new();
-            entry.read_to_end(&mut contents).map_err(corrupt)?;
+            entry.read_to_end(&mut contents).map_err(read_error(package))?;
             return Ok(Some(contents));
         }
     }
@@ -91,25 +169,24 @@ pub fn read_file(bytes: &[u8], path: &str) -> Result<Option<Vec<u8>>> {
 
 /// Unpacks an archive into `dest` (created if missing). Every entry must be
 /// a regular file or a directory at a relative path without `..`;
-/// otherwise nothing more is written and the error names the entry.
-pub fn unpack(bytes: &[u8], dest: &Path) -> Result<()> {
+/// otherwise nothing more is written and the error names the entry. No
+/// link already inside `dest` is followed.
+pub fn unpack(bytes: &[u8], dest: &Path, package: &str) -> Result<()> {
     fs::create_dir_all(dest).map_err(|e| Error::io(dest, e))?;
-    let mut archive = tar::Archive::new(GzDecoder::new(bytes));
-    for entry in archive.entries().map_err(corrupt)? {
-        let mut entry = entry.map_err(corrupt)?;
+    let mut archive = open(bytes);
+    for entry in archive.entries().map_err(read_error(package))? {
+        let mut entry = entry.map_err(read_error(package))?;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let relative = safe_relative_path(&name)?;
         let target = dest.join(&relative);
         let kind = entry.header().entry_type();
         if kind.is_dir() {
-            fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
+            crate::fs::create_dir_within(dest, &target)?;
         } else if kind.is_file() {
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-            }
+            check_entry_size(package, &name, entry.size())?;
             let mut contents = Vec::new();
-            entry.read_to_end(&mut contents).map_err(corrupt)?;
-            fs::write(&target, contents).map_err(|e| Error::io(&target, e))?;
+            entry.read_to_end(&mut contents).map_err(read_error(package))?;
+            crate::fs::write_within(dest, &target, &contents)?;
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
@@ -281,7 +358,7 @@ mod tests {
         write(dir.path(), "target/debug/out", "x");
         write(dir.path(), "torc.lock", "x");
         write(dir.path(), "src/target/kept.trc", "a nested target is not build output");
-        let paths = list(&pack(dir.path()).unwrap()).unwrap();
+        let paths = list(&pack(dir.path()).unwrap(), "p").unwrap();
         assert_eq!(
             paths,
             [
@@ -325,7 +402,7 @@ mod tests {
         fs::set_permissions(dir.path().join("run.sh"), fs::Permissions::from_mode(0o700)).unwrap();
         let bytes = pack(dir.path()).unwrap();
         let out = tempfile::tempdir().unwrap();
-        unpack(&bytes, out.path()).unwrap();
+        unpack(&bytes, out.path(), "p").unwrap();
         assert_eq!(fs::metadata(out.path().join("run.sh")).unwrap().permissions().mode() & 0o777, 0o755);
         assert_eq!(fs::metadata(out.path().join("torc.toml")).unwrap().permissions().mode() & 0o777, 0o644);
     }
@@ -335,7 +412,7 @@ mod tests {
         let dir = package(FILES);
         fs::create_dir(dir.path().join("empty")).unwrap();
         let out = tempfile::tempdir().unwrap();
-        unpack(&pack(dir.path()).unwrap(), &out.path().join("pkg")).unwrap();
+        unpack(&pack(dir.path()).unwrap(), &out.path().join("pkg"), "p").unwrap();
         for (path, contents) in FILES {
             assert_eq!(fs::read_to_string(out.path().join("pkg").join(path)).unwrap(), *contents);
         }
@@ -347,9 +424,9 @@ mod tests {
         let long = format!("{}/file.trc", "d".repeat(120));
         let dir = package(&[(long.as_str(), "deep")]);
         let bytes = pack(dir.path()).unwrap();
-        assert!(list(&bytes).unwrap().contains(&long));
+        assert!(list(&bytes, "p").unwrap().contains(&long));
         let out = tempfile::tempdir().unwrap();
-        unpack(&bytes, out.path()).unwrap();
+        unpack(&bytes, out.path(), "p").unwrap();
         assert_eq!(fs::read_to_string(out.path().join(&long)).unwrap(), "deep");
     }
 
@@ -382,14 +459,14 @@ mod tests {
     fn unpack_refuses_parent_and_absolute_paths() {
         let out = tempfile::tempdir().unwrap();
         let dest = out.path().join("dest");
-        let err = unpack(&archive_with_raw_name(b"../x"), &dest).unwrap_err();
+        let err = unpack(&archive_with_raw_name(b"../x"), &dest, "p").unwrap_err();
         assert!(err.to_string().contains("archive entry `../x` contains `..`"), "{err}");
         assert!(!out.path().join("x").exists());
 
-        let err = unpack(&archive_with_raw_name(b"a/../../x"), &dest).unwrap_err();
+        let err = unpack(&archive_with_raw_name(b"a/../../x"), &dest, "p").unwrap_err();
         assert!(err.to_string().contains("contains `..`"), "{err}");
 
-        let err = unpack(&archive_with_raw_name(b"/tmp/torc-evil"), &dest).unwrap_err();
+        let err = unpack(&archive_with_raw_name(b"/tmp/torc-evil"), &dest, "p").unwrap_err();
         assert!(err.to_string().contains("is an absolute path"), "{err}");
         assert!(!Path::new("/tmp/torc-evil").exists());
     }
@@ -403,7 +480,7 @@ mod tests {
         tar.append_link(&mut header, "evil", "/etc").unwrap();
         let bytes = tar.into_inner().unwrap().finish().unwrap();
         let out = tempfile::tempdir().unwrap();
-        let err = unpack(&bytes, out.path()).unwrap_err();
+        let err = unpack(&bytes, out.path(), "p").unwrap_err();
         assert!(err.to_string().contains("is not a regular file or a directory"), "{err}");
         assert!(!out.path().join("evil").exists());
     }
@@ -411,17 +488,17 @@ mod tests {
     #[test]
     fn read_file_finds_one_file_without_unpacking() {
         let bytes = pack(package(FILES).path()).unwrap();
-        assert_eq!(read_file(&bytes, "src/a/b.trc").unwrap().as_deref(), Some(&b"nested"[..]));
-        assert_eq!(read_file(&bytes, "torc.toml").unwrap().as_deref(), Some(FILES[0].1.as_bytes()));
-        assert_eq!(read_file(&bytes, "src/a/").unwrap(), None, "a directory is not a file");
-        assert_eq!(read_file(&bytes, "missing.toml").unwrap(), None);
-        assert!(read_file(b"not gzip at all", "torc.toml").is_err());
+        assert_eq!(read_file(&bytes, "src/a/b.trc", "p").unwrap().as_deref(), Some(&b"nested"[..]));
+        assert_eq!(read_file(&bytes, "torc.toml", "p").unwrap().as_deref(), Some(FILES[0].1.as_bytes()));
+        assert_eq!(read_file(&bytes, "src/a/", "p").unwrap(), None, "a directory is not a file");
+        assert_eq!(read_file(&bytes, "missing.toml", "p").unwrap(), None);
+        assert!(read_file(b"not gzip at all", "torc.toml", "p").is_err());
     }
 
     #[test]
     fn a_corrupt_archive_is_an_error() {
-        assert!(list(b"not gzip at all").is_err());
+        assert!(list(b"not gzip at all", "p").is_err());
         let out = tempfile::tempdir().unwrap();
-        assert!(unpack(b"not gzip at all", out.path()).is_err());
+        assert!(unpack(b"not gzip at all", out.path(), "p").is_err());
     }
 }

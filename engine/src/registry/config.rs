@@ -156,10 +156,9 @@ impl Config {
     /// does not exist.
     pub fn load(home: &Path) -> Result<Config> {
         let file = home.join(CONFIG_FILE);
-        match std::fs::read_to_string(&file) {
-            Ok(text) => Config::parse(&text, &file),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Config::default_for(home)),
-            Err(e) => Err(Error::io(&file, e)),
+        match crate::fs::read_optional_text(&file, crate::fs::MAX_TEXT_FILE)? {
+            Some(text) => Config::parse(&text, &file),
+            None => Ok(Config::default_for(home)),
         }
     }
 
@@ -185,7 +184,11 @@ impl Config {
     pub fn parse(text: &str, file: &Path) -> Result<Config> {
         let at = |span: Option<Range<usize>>, key: &str, message: String| {
             let (line, column) = span.map_or((1, 1), |s| line_col(text, s.start));
-            Error::input(Location::new(file, line, column, key), message)
+            // The excerpt is kept redacted: the line may hold the `auth`
+            // value (or a URL's password) that the error is about.
+            let mut location = Location::in_text(file, text, line, column, key);
+            location.excerpt = location.excerpt.map(|line| redact_secrets(&line));
+            Error::input(location, redact_secrets(&message))
         };
         let document = Document::parse(text)
             .map_err(|e| at(e.span(), "", format!("not valid TOML: {}", e.message().trim_end())))?;
@@ -304,6 +307,73 @@ impl Config {
     }
 }
 
+/// What stands in for a secret in anything Torc prints.
+pub const REDACTED: &str = "<redacted>";
+
+/// Keys whose values are secrets wherever they appear (`auth = "..."`).
+const SECRET_KEYS: &[&str] = &["auth", "token", "password", "secret"];
+
+/// `text` with its secrets replaced by [`REDACTED`]: the user and password
+/// of every URL (`https://user:pass@host` -> `https://<redacted>@host`)
+/// and, on each line, everything after `auth =` (or `token`, `password`,
+/// `secret`). Over-redacting is safe; a secret on a terminal
+/// or in a CI log is not. Applied to every message and excerpt the CLI
+/// prints.
+pub fn redact_secrets(text: &str) -> String {
+    text.split_inclusive('\n').map(|line| redact_assignment(&redact_userinfo(line))).collect()
+}
+
+fn redact_userinfo(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        let end = after
+            .find(|c: char| c.is_whitespace() || "/?#\"'`<>()[]{},".contains(c))
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        match authority.rfind('@') {
+            Some(sign) => {
+                out.push_str(REDACTED);
+                out.push_str(&authority[sign..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn redact_assignment(line: &str) -> String {
+    let lower = line.to_ascii_lowercase();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    for key in SECRET_KEYS {
+        let mut from = 0;
+        while let Some(found) = lower[from..].find(key) {
+            let start = from + found;
+            let end = start + key.len();
+            from = end;
+            if start > 0 && word(lower.as_bytes()[start - 1]) || lower.as_bytes().get(end).is_some_and(|&b| word(b)) {
+                continue;
+            }
+            // `auth = `, `"auth" = `. (Not `auth:`: that is how a location
+            // names the key an error is about.)
+            let after = line[end..].trim_start_matches(['"', '\'']).trim_start();
+            if let Some(value) = after.strip_prefix('=') {
+                if value.trim().is_empty() {
+                    continue;
+                }
+                let keep = line.len() - value.len();
+                let newline = if line.ends_with('\n') { "\n" } else { "" };
+                return format!("{} {REDACTED}{newline}", &line[..keep]);
+            }
+        }
+    }
+    line.to_owned()
+}
+
 /// Registry names appear in `torc.lock` and on the command line: ASCII
 /// letters, digits, `-`, `_` and `.`, starting with a letter or digit.
 fn validate_registry_name(name: &str) -> std::result::Result<(), String> {
@@ -403,6 +473,31 @@ priority = -5
             config.registries[2].location(base).unwrap(),
             RegistryUrl::File("/home/ada/.torc/team-registry".into())
         );
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(redact_secrets("auth = \"s3cret"), "auth = <redacted>");
+        assert_eq!(redact_secrets("  \"auth\"=\"tok\" # x\nname = \"a\"\n"), "  \"auth\"= <redacted>\nname = \"a\"\n");
+        assert_eq!(
+            redact_secrets("cannot write https://ada:hunter2@example.org/torc (and ftp://x@y)"),
+            "cannot write https://<redacted>@example.org/torc (and ftp://<redacted>@y)"
+        );
+        assert_eq!(redact_secrets("url = \"https://example.org/a@b\""), "url = \"https://example.org/a@b\"");
+        // Words that only contain a key, and mentions of it, stay.
+        let kept = "unknown key `author` (a registry has `name`, `url`, `priority` and `auth`); `auth` must be a string";
+        assert_eq!(redact_secrets(kept), kept);
+        assert_eq!(redact_secrets("registries[0].auth: `auth` must be a string"), "registries[0].auth: `auth` must be a string");
+    }
+
+    #[test]
+    fn a_malformed_auth_line_is_redacted_in_the_excerpt() {
+        let err = parse("[[registries]]\nname = \"a\"\nurl = \"/r\"\nauth = \"s3cret\n").unwrap_err();
+        let Error::Input { location, message } = &err else { panic!("{err:?}") };
+        assert_eq!(location.line, 4, "{err}");
+        let excerpt = location.excerpt.as_deref().unwrap();
+        assert!(!excerpt.contains("s3cret") && !message.contains("s3cret"), "{excerpt} / {message}");
+        assert!(excerpt.contains(REDACTED), "{excerpt}");
     }
 
     #[test]

@@ -15,11 +15,18 @@
 //! atomically, so readers take no lock: they see the old file or the new
 //! one. A blob is written before the index line that names it, so a reader
 //! never finds a line whose blob is missing.
+//!
+//! Nothing here follows a link: every write goes through [`torc_fs`] (a
+//! link at a file is refused, and so is one at `index/`, `index/@scope/` or
+//! `blobs/`), and every read takes only a regular file of bounded size.
+//! A writer killed half-way leaves at most `.lock` and temporary files
+//! (`.NAME.RANDOM.tmp`): a directory holding only those counts as empty,
+//! and the next writer sweeps them under the lock.
 
 use super::archive;
 use super::index::{self, index_relative_path, is_blake3_hex, IndexEntry};
 use crate::error::{Error, Result};
-use crate::fs::write_atomic;
+use crate::fs::{create_dir_within, is_temporary_name, sweep_temporaries, write_atomic, MAX_TEXT_FILE};
 use crate::package::{validate_name, Manifest};
 use semver::Version;
 use std::cmp::Ordering;
@@ -32,6 +39,11 @@ use torc_solver::semver::cmp_precedence;
 pub const FORMAT: &str = "torc-file-registry/1";
 const CONFIG_JSON: &str = "config.json";
 const LOCK_FILE: &str = ".lock";
+/// The most read of one index file: room for a million versions.
+const MAX_INDEX_FILE: u64 = 256 << 20;
+/// The most read of one blob. An archive inflates to at most
+/// [`archive::MAX_TOTAL`], and gzip does not make data larger by much.
+const MAX_BLOB: u64 = archive::MAX_TOTAL;
 
 /// A file registry at a directory, under the name the configuration gives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,8 +55,9 @@ pub struct FileRegistry {
 /// What is at the root.
 enum State {
     Missing,
-    /// An empty directory (or one holding only our `.lock`): a registry
-    /// with no packages, ready to be initialised.
+    /// An empty directory, or one holding only Torc's own leftovers
+    /// (`.lock`, temporary files of a writer that died): a registry with no
+    /// packages, ready to be initialised.
     Empty,
     Ready,
 }
@@ -109,17 +122,16 @@ impl FileRegistry {
         if !matches!(self.state()?, State::Ready) {
             return Ok(None);
         }
-        match fs::read_to_string(&path) {
-            Ok(text) => index::parse_index(&text, &path, name).map(Some),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(&path, e)),
+        match read_optional(&path, MAX_INDEX_FILE)? {
+            Some(text) => index::parse_index(&text, &path, name).map(Some),
+            None => Ok(None),
         }
     }
 
     /// The archive named `hash`, checked against its name.
     pub fn blob(&self, hash: &str) -> Result<Vec<u8>> {
         let path = self.blob_path(hash)?;
-        let bytes = match fs::read(&path) {
+        let bytes = match crate::fs::read_regular(&path, MAX_BLOB) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(self.error(format!("blob {hash} is missing ({} does not exist)", path.display())))
@@ -155,7 +167,7 @@ impl FileRegistry {
         let _lock = self.lock()?;
         self.initialise()?;
 
-        let old = read_optional(&index_path)?;
+        let old = read_optional(&index_path, MAX_INDEX_FILE)?;
         if let Some(text) = &old {
             let entries = index::parse_index(text, &index_path, &manifest.name)?;
             if let Some(existing) =
@@ -169,7 +181,7 @@ impl FileRegistry {
             }
         }
 
-        let paths = archive::list(&bytes)?;
+        let paths = archive::list(&bytes, &format!("{} {}", manifest.name, manifest.version))?;
         if !paths.iter().any(|p| p == "torc.toml" || p == "spec.yaml") {
             return Err(self.error(format!(
                 "{} has no torc.toml or spec.yaml at its top; a published archive carries its manifest",
@@ -187,7 +199,7 @@ impl FileRegistry {
         text.push_str(&entry.to_line());
         text.push('\n');
         if let Some(dir) = index_path.parent() {
-            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            create_dir_within(&self.root, dir)?;
         }
         write_atomic(&index_path, text.as_bytes())?;
         Ok(entry)
@@ -204,7 +216,7 @@ impl FileRegistry {
             return Err(not_found());
         }
         let _lock = self.lock()?;
-        let Some(text) = read_optional(&index_path)? else {
+        let Some(text) = read_optional(&index_path, MAX_INDEX_FILE)? else {
             return Err(not_found());
         };
         let lines = index::parse_lines(&text, &index_path, name)?;
@@ -227,34 +239,50 @@ impl FileRegistry {
 
     fn store_blob(&self, hash: &str, bytes: &[u8]) -> Result<()> {
         let path = self.blob_path(hash)?;
-        match fs::read(&path) {
+        let dir = self.root.join("blobs");
+        // Checked before the read too: `blobs/` must not lead elsewhere.
+        create_dir_within(&self.root, &dir)?;
+        match crate::fs::read_regular(&path, MAX_BLOB) {
             // Content addressing: the same name is the same content, unless
             // the file was damaged, which must not pass unnoticed.
             Ok(existing) if existing == bytes => Ok(()),
             Ok(_) => Err(self
                 .error(format!("blob {hash} exists with other content ({}); the registry is damaged", path.display()))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let dir = self.root.join("blobs");
-                fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-                write_atomic(&path, bytes)
-            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => write_atomic(&path, bytes),
             Err(e) => Err(Error::io(&path, e)),
         }
     }
 
     /// Creates the root and takes the writers' lock, held until the
-    /// returned file is dropped.
+    /// returned file is dropped; then sweeps the temporary files of writers
+    /// that died (under the lock, no live writer has one).
     fn lock(&self) -> Result<fs::File> {
         fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
         let path = self.root.join(LOCK_FILE);
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let file = torc_fs::open_lock_file(&path).map_err(|e| Error::io(&path, e))?;
         file.lock().map_err(|e| Error::io(&path, e))?;
+        self.sweep()?;
         Ok(file)
+    }
+
+    /// Removes stale temporary files at the root, in `blobs/` and in the
+    /// index directories. Call under the lock.
+    fn sweep(&self) -> Result<()> {
+        let mut dirs = vec![self.root.clone(), self.root.join("blobs"), self.root.join("index")];
+        if let Ok(listing) = fs::read_dir(self.root.join("index")) {
+            for item in listing.flatten() {
+                // `index/@scope/`: real directories only, never a link.
+                if item.file_type().is_ok_and(|t| t.is_dir()) && item.file_name().to_string_lossy().starts_with('@') {
+                    dirs.push(item.path());
+                }
+            }
+        }
+        for dir in dirs {
+            if fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+                sweep_temporaries(&dir).map_err(|e| Error::io(&dir, e))?;
+            }
+        }
+        Ok(())
     }
 
     /// Writes `config.json` into an empty root. Call under the lock.
@@ -270,7 +298,9 @@ impl FileRegistry {
 
     fn state(&self) -> Result<State> {
         let config = self.root.join(CONFIG_JSON);
-        match fs::read_to_string(&config) {
+        match crate::fs::read_regular(&config, MAX_TEXT_FILE)
+            .and_then(|b| String::from_utf8(b).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)))
+        {
             Ok(text) => {
                 let format = serde_json::from_str::<serde_json::Value>(&text)
                     .ok()
@@ -289,7 +319,9 @@ impl FileRegistry {
                 Ok(listing) => {
                     for item in listing {
                         let item = item.map_err(|e| Error::io(&self.root, e))?;
-                        if item.file_name() != LOCK_FILE {
+                        let name = item.file_name();
+                        let leftover = name == LOCK_FILE || name.to_str().is_some_and(is_temporary_name);
+                        if !leftover {
                             return Err(self.error(format!(
                                 "{} is not empty but has no {CONFIG_JSON}, so it is not a torc file registry; refusing to use it",
                                 self.root.display()
@@ -310,10 +342,6 @@ impl FileRegistry {
     }
 }
 
-fn read_optional(path: &Path) -> Result<Option<String>> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, e)),
-    }
+fn read_optional(path: &Path, max_len: u64) -> Result<Option<String>> {
+    crate::fs::read_optional_text(path, max_len)
 }

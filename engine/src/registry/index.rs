@@ -153,7 +153,7 @@ impl<'a> LineParser<'a> {
     /// An error at byte `offset` of the line.
     fn error_at(&self, offset: usize, key: &str, message: impl Into<String>) -> Error {
         let (_, column) = line_col(self.line, offset);
-        Error::input(Location::new(self.file, self.number, column, key), message)
+        Error::input(Location::new(self.file, self.number, column, key).with_excerpt(self.line), message)
     }
 
     fn offset_of(&self, raw: &RawValue) -> usize {

@@ -73,7 +73,8 @@ impl Release {
     /// an archive that does not decode is an error naming the package and
     /// the blob.
     pub fn file(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        archive::read_file(&self.bytes, path).map_err(|e| match e {
+        let package = format!("{} {}", self.name, self.version);
+        archive::read_file(&self.bytes, path, &package).map_err(|e| match e {
             Error::Io { source, .. } => Error::Registry {
                 registry: self.registry.clone(),
                 message: format!(

@@ -28,6 +28,7 @@ fn manifest(name: &str, version: &str, dependencies: &[(&str, &str, bool)]) -> M
             .collect(),
         details: Details::Module(ModuleDetails::default()),
         trust: None,
+        source: "".into(),
     }
 }
 
@@ -88,7 +89,7 @@ fn publish_then_read_back() {
 
     let blob = registry.blob(&entry.blake3).unwrap();
     assert_eq!(blob, archive::pack(package.path()).unwrap());
-    assert_eq!(archive::list(&blob).unwrap(), ["src/", "src/main.trc", "torc.toml"]);
+    assert_eq!(archive::list(&blob, "p").unwrap(), ["src/", "src/main.trc", "torc.toml"]);
 
     let second = registry.publish(&manifest("torc-pid", "1.1.0", &[]), package_dir("pid 1.1").path()).unwrap();
     let versions: Vec<String> =
