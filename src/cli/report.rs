@@ -69,3 +69,24 @@ fn snippet(location: &Location) -> Option<String> {
         .collect();
     Some(format!("{pad} |\n{number} | {line}\n{pad} | {caret_at}^\n"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_excerpt_comes_from_the_error_never_from_the_file() {
+        // A path that exists and would show something if it were read.
+        let file = std::env::current_exe().unwrap();
+        assert_eq!(snippet(&Location::new(&file, 1, 1, "")), None);
+        let located = Location::in_text(&file, "a = 1\nstak = \"<= 256 bytes\"\n", 2, 1, "stak");
+        assert_eq!(snippet(&located).unwrap(), "  |\n2 | stak = \"<= 256 bytes\"\n  | ^\n");
+    }
+
+    #[test]
+    fn an_excerpt_is_redacted() {
+        let located = Location::in_text("config.toml", "auth = \"tok", 1, 8, "");
+        let shown = snippet(&located).unwrap();
+        assert!(!shown.contains("tok") && shown.contains("<redacted>"), "{shown}");
+    }
+}

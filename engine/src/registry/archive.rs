@@ -39,17 +39,19 @@ pub const MAX_ENTRY: u64 = 16 << 20;
 /// The most one archive may inflate to, entries and tar headers together.
 pub const MAX_TOTAL: u64 = 256 << 20;
 
-/// The inflated archive, refusing to give more than [`MAX_TOTAL`] bytes.
+/// The inflated archive, refusing to give more than `limit` bytes
+/// ([`MAX_TOTAL`] outside tests).
 struct Capped<R> {
     inner: R,
     read: u64,
+    limit: u64,
 }
 
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
-        if self.read > MAX_TOTAL {
+        if self.read > self.limit {
             return Err(io::Error::other(TooLarge));
         }
         Ok(n)
@@ -69,7 +71,11 @@ impl std::fmt::Display for TooLarge {
 impl std::error::Error for TooLarge {}
 
 fn open(bytes: &[u8]) -> tar::Archive<Capped<GzDecoder<&[u8]>>> {
-    tar::Archive::new(Capped { inner: GzDecoder::new(bytes), read: 0 })
+    open_capped(bytes, MAX_TOTAL)
+}
+
+fn open_capped(bytes: &[u8], limit: u64) -> tar::Archive<Capped<GzDecoder<&[u8]>>> {
+    tar::Archive::new(Capped { inner: GzDecoder::new(bytes), read: 0, limit })
 }
 
 /// An I/O error while reading the archive of `package`: the cap, or a
@@ -493,6 +499,70 @@ mod tests {
         assert_eq!(read_file(&bytes, "src/a/", "p").unwrap(), None, "a directory is not a file");
         assert_eq!(read_file(&bytes, "missing.toml", "p").unwrap(), None);
         assert!(read_file(b"not gzip at all", "torc.toml", "p").is_err());
+    }
+
+    /// An archive of `entries` files of `size` zero bytes each.
+    fn zeros_archive(entries: usize, size: usize, last: &str) -> Vec<u8> {
+        let mut tar = tar::Builder::new(GzBuilder::new().write(Vec::new(), Compression::fast()));
+        for i in 0..entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(size as u64);
+            header.set_mode(0o644);
+            header.set_entry_type(tar::EntryType::Regular);
+            let name = if i + 1 == entries { last.to_owned() } else { format!("zeros-{i}") };
+            tar.append_data(&mut header, name, io::repeat(0).take(size as u64)).unwrap();
+        }
+        tar.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    fn an_entry_larger_than_the_cap_is_refused_naming_the_package() {
+        let bytes = zeros_archive(1, MAX_ENTRY as usize + 1, "torc.toml");
+        let err = read_file(&bytes, "torc.toml", "mylib 1.0.0").unwrap_err();
+        assert!(matches!(err, Error::ArchiveRefused { .. }), "{err:?}");
+        assert_eq!(err.kind(), crate::error::ErrorKind::Refused);
+        let message = err.to_string();
+        assert!(message.starts_with("package mylib 1.0.0: archive entry `torc.toml` holds 16777217 bytes"), "{message}");
+        let out = tempfile::tempdir().unwrap();
+        assert!(matches!(unpack(&bytes, out.path(), "mylib 1.0.0"), Err(Error::ArchiveRefused { .. })));
+        // Exactly at the cap is fine.
+        let bytes = zeros_archive(1, MAX_ENTRY as usize, "torc.toml");
+        assert_eq!(read_file(&bytes, "torc.toml", "p").unwrap().unwrap().len() as u64, MAX_ENTRY);
+    }
+
+    #[test]
+    fn an_archive_inflating_past_the_total_is_refused() {
+        // Five entries of 1000 bytes under a 4 KiB total: each is small,
+        // together they are too much.
+        let bytes = zeros_archive(5, 1000, "torc.toml");
+        let mut archive = open_capped(&bytes, 4096);
+        let mut entries = archive.entries().unwrap();
+        let failed = entries.find_map(|e| e.err()).expect("the cap stops the listing");
+        let err = read_error("mylib 1.0.0")(failed);
+        assert!(err.to_string().starts_with("package mylib 1.0.0: the archive inflates to more than"), "{err}");
+        // The same archive under the real cap reads.
+        assert_eq!(list(&bytes, "p").unwrap().len(), 5);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn packing_refuses_a_fifo() {
+        let dir = package(FILES);
+        let fifo = dir.path().join("src/pipe");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let err = pack(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("FIFO"), "{err}");
+    }
+
+    #[test]
+    fn packing_refuses_a_file_larger_than_an_entry_may_be() {
+        let dir = package(FILES);
+        let big = fs::File::create(dir.path().join("big.bin")).unwrap();
+        big.set_len(MAX_ENTRY + 1).unwrap();
+        let err = pack(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("big.bin") && err.to_string().contains("larger than"), "{err}");
     }
 
     #[test]

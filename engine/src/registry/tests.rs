@@ -442,3 +442,39 @@ fn no_registries_configured_means_nothing_to_publish_to() {
     assert!(registries.lookup("torc-pid").unwrap().is_none());
     assert!(registries.target(None).is_err());
 }
+
+#[test]
+fn stale_temporaries_of_dead_writers_are_swept_under_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = FileRegistry::new("local", dir.path().join("registry"));
+    let first = package_dir("first");
+    registry.publish(&manifest("a", "1.0.0", &[]), first.path()).unwrap();
+    let root = registry.root().to_path_buf();
+    let stale = [root.join(".config.json.77.tmp"), root.join("blobs/.abc.Zq81kd0Pq2.tmp"), root.join("index/.a.99.tmp")];
+    for path in &stale {
+        fs::write(path, "half").unwrap();
+    }
+    // Readers (no lock) leave them; a writer sweeps them.
+    assert!(registry.entries("a").unwrap().is_some());
+    assert!(stale.iter().all(|p| p.exists()));
+    let second = package_dir("second");
+    registry.publish(&manifest("a", "1.1.0", &[]), second.path()).unwrap();
+    for path in &stale {
+        assert!(!path.exists(), "{} left", path.display());
+    }
+    assert_eq!(registry.entries("a").unwrap().unwrap().len(), 2);
+}
+
+#[test]
+fn a_directory_holding_only_lock_and_temporaries_is_an_empty_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("registry");
+    fs::create_dir_all(&root).unwrap();
+    fs::write(root.join(".lock"), "").unwrap();
+    fs::write(root.join(".config.json.4242.tmp"), "{").unwrap();
+    let registry = FileRegistry::new("local", &root);
+    assert_eq!(registry.entries("a").unwrap(), None);
+    // Anything else still makes it not a registry.
+    fs::write(root.join("notes.txt"), "mine").unwrap();
+    assert!(registry.entries("a").unwrap_err().to_string().contains("not empty"));
+}
