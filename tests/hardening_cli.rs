@@ -466,6 +466,37 @@ fn a_fifo_in_a_package_is_an_error_promptly() {
 }
 
 #[test]
+fn a_link_to_dev_zero_in_a_package_is_an_error_promptly() {
+    // The old renderer read the link's target for the excerpt: 2 GB of
+    // zeros before it gave up.
+    let sandbox = Sandbox::new();
+    let dir = sandbox.module("mylib", "1.0.0", &[]);
+    symlink("/dev/zero", dir.join("zero")).unwrap();
+    let child = sandbox
+        .command(sandbox.work.path(), &["publish", "--manifest-path", dir.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let run = wait_bounded(child, Duration::from_secs(20));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("zero") && run.stderr.contains("symbolic link"), "{}", run.stderr);
+}
+
+#[test]
+fn a_fifo_at_graph_toml_is_an_error_promptly() {
+    let sandbox = Sandbox::new();
+    let app = sandbox.dir("limiter");
+    write_limiter(&app);
+    fs::remove_file(app.join("graph.toml")).unwrap();
+    assert!(Command::new("mkfifo").arg(app.join("graph.toml")).status().unwrap().success());
+    let child = sandbox.command(&app, &["build"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let run = wait_bounded(child, Duration::from_secs(20));
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(run.stderr.contains("graph.toml") && run.stderr.contains("FIFO"), "{}", run.stderr);
+}
+
+#[test]
 fn a_linked_lock_does_not_show_its_target() {
     let sandbox = Sandbox::new();
     let app = sandbox.app(&[]);
