@@ -236,13 +236,13 @@ pub fn platform_model(reference: &str, registries: &Registries) -> Result<Platfo
     };
     let crate::package::Details::Platform(details) = &manifest.details else {
         return Err(Error::input(
-            Location::new(&manifest.file, 1, 1, ""),
+            manifest.location(1, 1, ""),
             format!("{} is a {} package, not a platform model", manifest.name, manifest.kind),
         ));
     };
     let Some(budgets) = &details.budgets else {
         return Err(Error::input(
-            Location::new(&manifest.file, 1, 1, "platform.budgets"),
+            manifest.location(1, 1, "platform.budgets"),
             format!("platform {} has no [platform.budgets] to check against", manifest.name),
         ));
     };

@@ -24,15 +24,15 @@ use std::path::{Component, Path, PathBuf};
 /// directory must exist; a symbolic link (or any non-regular file) at
 /// `path` is refused and left as it is.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    match fs::symlink_metadata(path) {
+    let existing = match fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
             return Err(refused("is a symbolic link; torc does not write through links"))
         }
         Ok(meta) if !meta.is_file() => return Err(refused("exists and is not a regular file; refusing to replace it")),
-        Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Ok(meta) => Some(meta.permissions()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(e),
-    }
+    };
     let dir = parent_dir(path);
     let name = path.file_name().ok_or_else(|| refused("has no file name"))?;
     let mut prefix = OsString::from(".");
@@ -40,7 +40,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     prefix.push(".");
     // `new_in` creates with O_CREAT | O_EXCL under a random name: a link
     // planted at any name we could have chosen is never opened.
-    let mut temp = tempfile::Builder::new().prefix(&prefix).suffix(TEMP_SUFFIX).rand_bytes(10).tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX).rand_bytes(10);
+    // tempfile's default is 0600; a registry is served to others and a
+    // manifest is the user's: a new file gets what `fs::write` would give
+    // (0666 less the umask), a replaced one keeps its mode.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut temp = builder.tempfile_in(dir)?;
+    if let Some(permissions) = existing {
+        temp.as_file().set_permissions(permissions)?;
+    }
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     // `persist` is rename(2): it replaces the name, never follows a link

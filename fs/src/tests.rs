@@ -19,6 +19,22 @@ fn replaces_the_whole_file_and_leaves_no_temporary() {
     assert_eq!(names(dir.path()), ["torc.lock"]);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_new_file_gets_the_mode_fs_write_gives_and_a_replaced_one_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("plain"), "x").unwrap();
+    write_atomic(&dir.path().join("atomic"), b"x").unwrap();
+    assert_eq!(mode(&dir.path().join("atomic")), mode(&dir.path().join("plain")));
+    let kept = dir.path().join("torc.toml");
+    fs::write(&kept, "x").unwrap();
+    fs::set_permissions(&kept, fs::Permissions::from_mode(0o640)).unwrap();
+    write_atomic(&kept, b"y").unwrap();
+    assert_eq!(mode(&kept), 0o640);
+}
+
 #[test]
 fn a_missing_directory_is_an_error() {
     let dir = tempfile::tempdir().unwrap();

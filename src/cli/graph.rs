@@ -71,7 +71,7 @@ fn build_package(manifest_path: Option<&Path>) -> Result<(Manifest, PathBuf, Str
     let manifest = project.manifest;
     let Details::Module(_) = &manifest.details else {
         return Err(Error::input(
-            Location::new(&manifest.file, 1, 1, ""),
+            manifest.location(1, 1, ""),
             format!(
                 "{} is a {} package; only a graph module ([module]) has a graph to build",
                 manifest.name, manifest.kind
