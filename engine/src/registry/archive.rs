@@ -64,7 +64,7 @@ struct TooLarge;
 
 impl std::fmt::Display for TooLarge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the archive inflates to more than {} MiB", MAX_TOTAL >> 20)
+        write!(f, "the archive inflates to more than {} MiB, the most a package archive may hold", MAX_TOTAL >> 20)
     }
 }
 
@@ -85,7 +85,7 @@ fn read_error(package: &str) -> impl Fn(io::Error) -> Error + '_ {
         if source.get_ref().is_some_and(|e| e.is::<TooLarge>()) {
             Error::ArchiveRefused {
                 package: package.to_owned(),
-                message: format!("{source}; refusing to read it (a package archive inflates to at most {} MiB)", MAX_TOTAL >> 20),
+                message: format!("{source}; refusing to read it"),
             }
         } else {
             corrupt(source)
