@@ -18,7 +18,7 @@
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 /// Writes `bytes` to `path` atomically (see the [crate docs](crate)). The
 /// directory must exist; a symbolic link (or any non-regular file) at
@@ -271,7 +271,7 @@ fn refused(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, what.to_owned())
 }
 
-fn refused_at(path: &PathBuf, what: &str) -> io::Error {
+fn refused_at(path: &Path, what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, format!("{} {what}", path.display()))
 }
 
