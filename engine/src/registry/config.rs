@@ -490,6 +490,26 @@ priority = -5
         assert_eq!(redact_secrets("registries[0].auth: `auth` must be a string"), "registries[0].auth: `auth` must be a string");
     }
 
+    proptest::proptest! {
+        /// Whatever the secret and wherever the line sits, it is not in
+        /// the output; the oracle is plain substring search.
+        #[test]
+        fn no_secret_survives_redaction(
+            secret in "[A-Za-z0-9_%+!-]{6,24}",
+            before in "[a-z ]{0,12}",
+            quote in "[\"']?",
+            closed in proptest::bool::ANY,
+        ) {
+            let end = if closed { quote.as_str() } else { "" };
+            let assignment = format!("{before}\nauth = {quote}{secret}{end}\nurl = \"/r\"\n");
+            proptest::prop_assert!(!redact_secrets(&assignment).contains(&secret));
+            let url = format!("{before} https://user:{secret}@example.org/torc {before}");
+            proptest::prop_assert!(!redact_secrets(&url).contains(&secret));
+            let url = format!("`http://{secret}@example.org`");
+            proptest::prop_assert!(!redact_secrets(&url).contains(&secret));
+        }
+    }
+
     #[test]
     fn a_malformed_auth_line_is_redacted_in_the_excerpt() {
         let err = parse("[[registries]]\nname = \"a\"\nurl = \"/r\"\nauth = \"s3cret\n").unwrap_err();
