@@ -540,8 +540,12 @@ fn convert(
     result
 }
 
+/// A stored proof is a few kilobytes; anything far larger is not one.
+const MAX_STORED_PROOF: u64 = 16 << 20;
+
 fn read_stored(dir: &Path, hash: &str) -> Option<StoredProof> {
-    let text = std::fs::read_to_string(dir.join(format!("{hash}.json"))).ok()?;
+    // No link, FIFO or device planted in the cache is followed or waited on.
+    let text = torc_fs::read_regular_to_string(&dir.join(format!("{hash}.json")), MAX_STORED_PROOF).ok()?;
     let stored: StoredProof = serde_json::from_str(&text).ok()?;
     // A stored proof whose content does not hash to its name is ignored.
     (obligation_hash(&stored.assumptions, &stored.goal) == hash).then_some(stored)
@@ -564,7 +568,8 @@ pub fn check_stored(dir: &Path, lemmas: Option<&LemmaSet>, options: &Options) ->
     for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
         checked += 1;
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let stored: StoredProof = match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| {
+        let read = torc_fs::read_regular_to_string(&path, MAX_STORED_PROOF).map_err(|e| e.to_string());
+        let stored: StoredProof = match read.and_then(|t| {
             serde_json::from_str(&t).map_err(|e| e.to_string())
         }) {
             Ok(stored) => stored,
@@ -772,6 +777,27 @@ mod tests {
         std::fs::write(&file, old).unwrap();
         let stored: StoredProof = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         assert!(!stored.witness.lemmas_present(lemmas().as_ref()));
+    }
+
+    #[test]
+    fn a_fifo_or_link_planted_in_the_cache_is_a_miss_never_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        std::fs::create_dir_all(&cache).unwrap();
+        let (assumptions, goal) = obligation();
+        let hash = obligation_hash(&assumptions, &goal);
+        // A genuine proof elsewhere, linked into the cache: not followed.
+        let elsewhere = dir.path().join("elsewhere");
+        prover(Some(set(dir.path(), "1.0.0", ZERO)), &elsewhere).search(&assumptions, &goal);
+        std::os::unix::fs::symlink(elsewhere.join(format!("{hash}.json")), cache.join(format!("{hash}.json"))).unwrap();
+        assert!(read_stored(&cache, &hash).is_none(), "a link in the cache is not followed");
+        std::fs::remove_file(cache.join(format!("{hash}.json"))).unwrap();
+        let fifo = cache.join(format!("{hash}.json"));
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        // Reading a FIFO would block for ever; the cache must answer at once.
+        assert!(read_stored(&cache, &hash).is_none());
+        let (checked, failures) = check_stored(&cache, None, &Options::default());
+        assert_eq!((checked, failures.len()), (1, 1), "{failures:?}");
     }
 
     #[test]
