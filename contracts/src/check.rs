@@ -63,6 +63,21 @@ use crate::syntax::{BinaryOp, Expr, ExprKind, Span, UnaryOp};
 use crate::term::{ArithOp, CmpOp, FloatWidth, Scalar, Term, Value};
 use std::rc::Rc;
 
+/// The most expression nodes one contract or predicate may stand for with
+/// the predicates it uses expanded. Each use of a predicate copies its
+/// body, so `p0 = "p1 && p1"`, `p1 = "p2 && p2"`, ... doubles at every
+/// level; the size is counted from the parsed bodies before anything is
+/// expanded, so a hostile chain costs time linear in the manifest. [`Term`]
+/// stays a tree (the Z3 encoding, the native evaluator, proof-cache keys
+/// and witnesses all read it as one): this cap is what keeps them small.
+pub const MAX_EXPANDED_NODES: usize = 1 << 20;
+
+/// The most expression nodes a whole interface (every predicate checked
+/// once on its own, every port contract) may stand for, predicates
+/// expanded: many predicates just under [`MAX_EXPANDED_NODES`] are refused
+/// too.
+pub const MAX_INTERFACE_NODES: usize = 1 << 22;
+
 /// The name [`check_formula`] and [`check_expr`] errors carry in their
 /// [`Origin::Predicate`]: a standalone formula has no place in a manifest.
 pub const FORMULA_ORIGIN: &str = "<formula>";
@@ -159,7 +174,7 @@ impl Interface {
                     span: Span::default(),
                     message,
                 }),
-                None => predicates.push(Predicate { name, body, expr: None, state: State::Unchecked }),
+                None => predicates.push(Predicate { name, body, expr: None, state: State::Unchecked, size: 1 }),
             }
         }
 
@@ -217,6 +232,21 @@ impl Interface {
                         span: e.span,
                         message: e.message,
                     });
+                    None
+                }
+                Ok(expr)
+                    if !{
+                        checker.text = &spec_port.contract;
+                        checker.expansion_fits(None, &expr)
+                    } =>
+                {
+                    for d in std::mem::take(&mut checker.diags) {
+                        port_errors[i].push(ContractError {
+                            origin: origin(PortField::Contract),
+                            span: d.span,
+                            message: d.message,
+                        });
+                    }
                     None
                 }
                 Ok(expr) => {
@@ -710,6 +740,9 @@ struct Predicate<'a> {
     body: &'a str,
     expr: Option<Rc<Expr>>,
     state: State,
+    /// Expression nodes with the predicates it uses expanded (what
+    /// checking it, or any use of it, costs), once counted.
+    size: usize,
 }
 
 /// An error inside the text being checked.
@@ -770,9 +803,26 @@ fn has_float_literal(e: &Expr) -> bool {
         ExprKind::Float(_) => true,
         ExprKind::Unary(_, a) | ExprKind::Field(a, _) => has_float_literal(a),
         ExprKind::Binary(_, a, b) => has_float_literal(a) || has_float_literal(b),
-        ExprKind::Call(_, _, args) => args.iter().any(has_float_literal),
+        ExprKind::Call(_, _, args) | ExprKind::Chain(_, args) => args.iter().any(has_float_literal),
         _ => false,
     }
+}
+
+/// The nodes of `expr`, predicates not expanded (without recursion: a
+/// chain may be long).
+fn node_count(expr: &Expr) -> usize {
+    let mut count = 0usize;
+    let mut todo = vec![expr];
+    while let Some(e) = todo.pop() {
+        count += 1;
+        match &e.kind {
+            ExprKind::Field(a, _) | ExprKind::Unary(_, a) => todo.push(a),
+            ExprKind::Binary(_, a, b) => todo.extend([&**a, &**b]),
+            ExprKind::Call(_, _, args) | ExprKind::Chain(_, args) => todo.extend(args.iter()),
+            ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Name(_) => {}
+        }
+    }
+    count
 }
 
 fn is_literal(e: &Expr) -> bool {
@@ -812,6 +862,8 @@ struct Checker<'a> {
     depth: usize,
     /// Errors in predicate bodies, with the predicate's index.
     predicate_errors: Vec<(usize, ContractError)>,
+    /// What is left of [`MAX_INTERFACE_NODES`].
+    budget: usize,
 }
 
 // The functions that recurse (`check` and those between it and its next
@@ -834,6 +886,7 @@ impl<'a> Checker<'a> {
             diags: Vec::new(),
             depth: 0,
             predicate_errors: Vec::new(),
+            budget: MAX_INTERFACE_NODES,
         }
     }
 
@@ -879,7 +932,7 @@ impl<'a> Checker<'a> {
             ExprKind::Unary(UnaryOp::Neg, inner) if is_literal(inner) => self.literal(inner, true, e.span, hint),
             ExprKind::Unary(UnaryOp::Neg, inner) => self.neg(inner, e.span, hint),
             ExprKind::Unary(UnaryOp::Not, inner) => self.not(inner),
-            ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), ..) => self.junction(e, *op),
+            ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), ..) | ExprKind::Chain(op, _) => self.junction(e, *op),
             ExprKind::Binary(BinaryOp::Implies, a, b) => self.implies(a, b),
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e.span, hint),
             ExprKind::Name(name) => self.name(name, e.span),
@@ -951,6 +1004,7 @@ impl<'a> Checker<'a> {
                     todo.push(b);
                     todo.push(a);
                 }
+                ExprKind::Chain(o, items) if *o == op => todo.extend(items.iter().rev()),
                 _ => operands.push(x),
             }
         }
@@ -1427,9 +1481,81 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        // Post-order: the sizes of the predicates a body uses are known.
         for i in order {
-            self.ensure_predicate(i);
+            let Some(expr) = self.predicates[i].expr.clone() else { continue };
+            if self.predicates[i].state != State::Unchecked {
+                continue;
+            }
+            let saved_text = std::mem::replace(&mut self.text, self.predicates[i].body);
+            let fits = self.expansion_fits(Some(i), &expr);
+            self.text = saved_text;
+            if fits {
+                self.ensure_predicate(i);
+            } else {
+                self.predicates[i].state = State::Broken;
+                let origin = Origin::Predicate { name: self.predicates[i].name.to_owned() };
+                for d in std::mem::take(&mut self.diags) {
+                    self.predicate_errors
+                        .push((i, ContractError { origin: origin.clone(), span: d.span, message: d.message }));
+                }
+            }
         }
+    }
+
+    /// Counts the nodes `expr` (the body of predicate `of`, or a contract)
+    /// stands for with its predicates expanded, without expanding them, and
+    /// charges them to the interface's budget. False, with the reason in
+    /// `diags`, when it is over [`MAX_EXPANDED_NODES`] or the budget.
+    fn expansion_fits(&mut self, of: Option<usize>, expr: &Expr) -> bool {
+        let uses = self.predicate_uses(expr);
+        // A broken predicate is never expanded: its use fails at once.
+        let cost = |p: &Predicate<'_>| if p.state == State::Broken { 1 } else { p.size };
+        let mut size = node_count(expr);
+        for &(j, _) in &uses {
+            size = size.saturating_add(cost(&self.predicates[j]) - 1);
+        }
+        if let Some(i) = of {
+            self.predicates[i].size = size;
+        }
+        if size <= MAX_EXPANDED_NODES && size <= self.budget {
+            self.budget -= size;
+            return true;
+        }
+        self.too_large(of, &uses, size);
+        false
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_large(&mut self, of: Option<usize>, uses: &[(usize, Span)], size: usize) {
+        let what = match of {
+            Some(i) => format!("predicate `{}`", self.predicates[i].name),
+            None => "this contract".to_owned(),
+        };
+        // The use that contributes most, and how often it is used here.
+        let biggest = uses.iter().max_by_key(|&&(j, span)| (self.predicates[j].size, std::cmp::Reverse(span.start)));
+        let (span, detail) = match biggest {
+            Some(&(j, span)) => {
+                let times = uses.iter().filter(|&&(k, _)| k == j).count();
+                let p = &self.predicates[j];
+                let times = if times == 1 { "once".to_owned() } else { format!("{times} times") };
+                (
+                    span,
+                    format!(
+                        ": it uses `{}` ({} nodes expanded) {times}; every use of a predicate copies its body",
+                        p.name, p.size
+                    ),
+                )
+            }
+            None => (Span::new(0, self.text.len()), String::new()),
+        };
+        let message = if size > MAX_EXPANDED_NODES {
+            format!("{what} is too large with its predicates expanded: {size} expression nodes, more than the limit of {MAX_EXPANDED_NODES}{detail}")
+        } else {
+            format!("{what} is too large with its predicates expanded ({size} expression nodes): the contracts and predicates of this interface together exceed the limit of {MAX_INTERFACE_NODES} nodes{detail}")
+        };
+        self.error(span, message);
     }
 
     /// The predicates a body names, with where (names that are `value` or
@@ -1453,7 +1579,7 @@ impl<'a> Checker<'a> {
                     todo.push(b);
                     todo.push(a);
                 }
-                ExprKind::Call(_, _, args) => todo.extend(args.iter().rev()),
+                ExprKind::Call(_, _, args) | ExprKind::Chain(_, args) => todo.extend(args.iter().rev()),
                 ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) => {}
             }
         }

@@ -6,8 +6,8 @@
 //! | operators                   | associativity                        |
 //! |-----------------------------|--------------------------------------|
 //! | `=>`                        | right (`a => b => c` is `a => (b => c)`) |
-//! | `\|\|`                      | left                                 |
-//! | `&&`                        | left                                 |
+//! | `\|\|`                      | flat: `a \|\| b \|\| c` is one chain |
+//! | `&&`                        | flat: `a && b && c` is one chain     |
 //! | `==` `!=` `<` `<=` `>` `>=` | none: `a < b < c` is an error        |
 //! | `+` `-`                     | left                                 |
 //! | `*` `/`                     | left                                 |
@@ -20,16 +20,19 @@
 //! is unary minus on `1` (the checker folds it back into the literal).
 //!
 //! Parsing never panics. Nesting (parentheses, prefix operators, `=>`
-//! chains) and the depth of the resulting tree are limited to
+//! chains, arithmetic) and the depth of the resulting tree are limited to
 //! [`MAX_DEPTH`], so a hostile contract gives an error rather than a stack
-//! overflow here or in the passes that walk the tree.
+//! overflow here or in the passes that walk the tree. A flat chain of `&&`
+//! (`||`) is not nesting: it is one [`ExprKind::Chain`] node, one level
+//! deep however many operands it has, so a long conjunction is never
+//! refused as "nested too deeply".
 //!
 //! ```
 //! use torc_contracts::parse::parse;
 //! use torc_contracts::syntax::{BinaryOp, ExprKind};
 //!
 //! let expr = parse("value > 0.0 && value <= 1.0").unwrap();
-//! assert!(matches!(expr.kind, ExprKind::Binary(BinaryOp::And, _, _)));
+//! assert!(matches!(&expr.kind, ExprKind::Chain(BinaryOp::And, operands) if operands.len() == 2));
 //! assert_eq!(parse("a < b < c").unwrap_err().message,
 //!            "comparisons cannot be chained: write `a < b && b < c`");
 //! ```
@@ -427,6 +430,9 @@ impl Parser<'_> {
     /// Binary operators of precedence `min_prec` and above.
     fn expr(&mut self, min_prec: u8) -> PResult<Node> {
         let mut lhs = self.unary()?;
+        // `lhs` is a chain this loop built: the next operand of the same
+        // operator joins it. A parenthesised chain stays a group.
+        let mut chained = false;
         while let Some(op) = self.peek().kind.binary().filter(|&op| precedence(op) >= min_prec) {
             let prec = precedence(op);
             let op_span = self.bump();
@@ -442,11 +448,36 @@ impl Parser<'_> {
             if prec == PREC_CMP && self.peek().kind.binary().is_some_and(|op| precedence(op) == PREC_CMP) {
                 return self.chained_comparison(&lhs.0, op, &rhs.0);
             }
-            let span = lhs.0.span.to(rhs.0.span);
-            let depth = lhs.1.max(rhs.1) + 1;
-            lhs = Self::node(ExprKind::Binary(op, lhs.0, rhs.0), span, depth)?;
+            lhs = Self::combine(lhs, op, rhs, &mut chained)?;
         }
         Ok(lhs)
+    }
+
+    /// `lhs op rhs`; `chained` says whether `lhs` is a chain [`Self::expr`]
+    /// built. Out of line: `expr` recurses, and its frame must stay small.
+    #[inline(never)]
+    fn combine(lhs: Node, op: BinaryOp, rhs: Node, chained: &mut bool) -> PResult<Node> {
+        let span = lhs.0.span.to(rhs.0.span);
+        let depth = lhs.1.max(rhs.1) + 1;
+        if !matches!(op, BinaryOp::And | BinaryOp::Or) {
+            *chained = false;
+            return Self::node(ExprKind::Binary(op, lhs.0, rhs.0), span, depth);
+        }
+        let (mut lhs, was_chained) = (lhs, std::mem::replace(chained, true));
+        match &mut lhs.0.kind {
+            ExprKind::Chain(chain_op, operands) if was_chained && *chain_op == op => {
+                // A longer flat chain is no deeper: only its operands' depth counts.
+                let depth = lhs.1.max(rhs.1 + 1);
+                if depth > MAX_DEPTH {
+                    return too_deep(span);
+                }
+                operands.push(*rhs.0);
+                lhs.0.span = span;
+                lhs.1 = depth;
+                Ok(lhs)
+            }
+            _ => Self::node(ExprKind::Chain(op, vec![*lhs.0, *rhs.0]), span, depth),
+        }
     }
 
     #[cold]
@@ -566,6 +597,9 @@ mod tests {
             ExprKind::Unary(UnaryOp::Not, a) => format!("(!{})", show(a)),
             ExprKind::Unary(UnaryOp::Neg, a) => format!("(-{})", show(a)),
             ExprKind::Binary(op, a, b) => format!("({} {op} {})", show(a), show(b)),
+            ExprKind::Chain(op, operands) => {
+                format!("({})", operands.iter().map(show).collect::<Vec<_>>().join(&format!(" {op} ")))
+            }
             ExprKind::Call(name, _, args) => {
                 format!("{name}({})", args.iter().map(show).collect::<Vec<_>>().join(", "))
             }
@@ -584,7 +618,10 @@ mod tests {
     #[test]
     fn precedence_and_associativity() {
         assert_eq!(p("a => b => c"), "(a => (b => c))");
-        assert_eq!(p("a || b || c"), "((a || b) || c)");
+        assert_eq!(p("a || b || c"), "(a || b || c)");
+        assert_eq!(p("a && b && c || d || e && f"), "((a && b && c) || d || (e && f))");
+        assert_eq!(p("(a && b) && c"), "((a && b) && c)");
+        assert_eq!(p("a && b => c && d => e"), "((a && b) => ((c && d) => e))");
         assert_eq!(p("a && b || c && d"), "((a && b) || (c && d))");
         assert_eq!(p("a || b => c && d"), "((a || b) => (c && d))");
         assert_eq!(p("!a && b"), "((!a) && b)");
@@ -684,6 +721,27 @@ mod tests {
     }
 
     #[test]
+    fn a_flat_chain_is_one_level_however_long() {
+        for op in ["&&", "||"] {
+            let text = vec!["x"; 100_000].join(&format!(" {op} "));
+            let (expr, depth) = {
+                let tokens = lex(&text).unwrap();
+                let mut parser = Parser { text: &text, tokens, pos: 0, nesting: 0 };
+                parser.expr(0).unwrap()
+            };
+            assert_eq!(depth, 2, "{op}");
+            let ExprKind::Chain(_, operands) = &expr.kind else { panic!("{op}: not a chain") };
+            assert_eq!(operands.len(), 100_000);
+            assert_eq!(expr.span, Span::new(0, text.len()));
+        }
+        // The operands' nesting still counts: a chain of deep groups at the limit.
+        let group = |n: usize| format!("{}x{}", "(".repeat(n), ")".repeat(n));
+        let deep = |n: usize| format!("{} && {}", group(n), group(n));
+        assert!(parse(&deep(MAX_DEPTH - 2)).is_ok());
+        assert!(parse(&deep(MAX_DEPTH + 1)).unwrap_err().message.starts_with("expression nested too deeply"));
+    }
+
+    #[test]
     fn nesting_limit() {
         let ok = format!("{}x{}", "(".repeat(MAX_DEPTH - 1), ")".repeat(MAX_DEPTH - 1));
         assert!(parse(&ok).is_ok());
@@ -696,7 +754,7 @@ mod tests {
             "-".repeat(100_000) + "x",
             "a => ".repeat(100_000) + "a",
             "a + ".repeat(100_000) + "a",
-            "a && ".repeat(100_000) + "a",
+            "(a && ".repeat(100_000) + "a",
             "f(".repeat(100_000),
             "(".repeat(100_000),
             "a.".repeat(100_000) + "a",

@@ -43,6 +43,11 @@ pub enum ExprKind {
     Field(Box<Expr>, String),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// A chain of one associative operator, `&&` or `||`, as written
+    /// without parentheses: `a && b && c` is one node with three operands
+    /// (always two or more). A flat chain is not nesting: it costs one
+    /// level of depth however long it is, and no pass recurses along it.
+    Chain(BinaryOp, Vec<Expr>),
     /// `finite(x)`, `in_range(lo, hi)`, `min(a, b)`, ...: the callee's name
     /// and its span, then the arguments.
     Call(String, Span, Vec<Expr>),

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
-use torc_contracts::check::check_formula;
+use torc_contracts::check::{check_formula, MAX_EXPANDED_NODES, MAX_INTERFACE_NODES};
 use torc_contracts::interface::{
     ContractError, Direction, Interface, InterfaceSpec, Origin, PortField, PortSpec, PortType,
 };
@@ -432,6 +432,96 @@ fn expanded_predicates_are_depth_limited() {
     assert!(got[0].2.contains("contract nested too deeply with its predicates expanded: at most 256 levels"));
 }
 
+/// `p0 = "p1 && p1"`, ..., `p{levels-1} = "p{levels} && p{levels}"`,
+/// `p{levels} = "finite(value)"`: p0 expands to 2^levels copies of the last.
+fn doubling_predicates(levels: usize) -> Vec<(String, String)> {
+    let mut predicates: Vec<(String, String)> =
+        (0..levels).map(|k| (format!("p{k}"), format!("p{} && p{}", k + 1, k + 1))).collect();
+    predicates.push((format!("p{levels}"), "finite(value)".to_owned()));
+    predicates
+}
+
+#[test]
+fn doubling_predicates_expand_while_small() {
+    let spec = InterfaceSpec {
+        predicates: doubling_predicates(10),
+        inputs: vec![port("x", "Float<32>", "p0")],
+        ..Default::default()
+    };
+    let interface = Interface::check(&spec).unwrap();
+    let Term::And(conjuncts) = &interface.ports[0].contract else { panic!("{:?}", interface.ports[0].contract) };
+    assert_eq!(conjuncts.len(), 1 << 10);
+    assert!(conjuncts.iter().all(|t| matches!(t, Term::Finite(_))));
+}
+
+#[test]
+fn exponential_predicates_are_refused_before_they_are_expanded() {
+    // What a dependency's manifest did to `torc tree` (18 s, 4.8 GB): p0
+    // stands for 2^22 copies of `finite(value)`. p_k is 3 * 2^(22-k) - 1
+    // nodes, so p3 is the first beyond MAX_EXPANDED_NODES; the ones that
+    // use it fail with it, without an error of their own.
+    let predicates = doubling_predicates(22);
+    let spec = InterfaceSpec {
+        predicates,
+        inputs: vec![port("x", "Float<32>", "p0 && p0")],
+        outputs: vec![port("y", "Float<32>", "p5")],
+        ..Default::default()
+    };
+    let got = errors(&spec);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!((&got[0].0, got[0].1), (&Origin::Predicate { name: "p3".into() }, Span::new(0, 2)));
+    assert_eq!(
+        got[0].2,
+        format!(
+            "predicate `p3` is too large with its predicates expanded: 1572863 expression nodes, more than the limit of {MAX_EXPANDED_NODES}: it uses `p4` (786431 nodes expanded) 2 times; every use of a predicate copies its body"
+        )
+    );
+}
+
+#[test]
+fn a_contract_that_expands_too_far_is_refused_at_the_port() {
+    // p4 (786431 nodes) fits; a contract using it twice does not.
+    let spec = InterfaceSpec {
+        predicates: doubling_predicates(22),
+        inputs: vec![port("x", "Float<32>", "p4 && x > 0.0 && p4")],
+        ..Default::default()
+    };
+    let got = errors(&spec);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].0, Origin::Predicate { name: "p3".into() });
+    assert_eq!((&got[1].0, got[1].1), (&in_port("x", Direction::Input, PortField::Contract), Span::new(0, 2)));
+    assert!(
+        got[1].2.starts_with(
+            "this contract is too large with its predicates expanded: 1572866 expression nodes, more than the limit of"
+        ),
+        "{}",
+        got[1].2
+    );
+}
+
+#[test]
+fn many_predicates_just_under_the_limit_are_refused_together() {
+    // Each q_i is p4 (786431 nodes), under MAX_EXPANDED_NODES; checking
+    // all of them would cost their sum.
+    let mut predicates = doubling_predicates(22);
+    predicates.extend((0..8).map(|i| (format!("q{i}"), "p4".to_owned())));
+    let spec = InterfaceSpec { predicates, ..Default::default() };
+    let got = errors(&spec);
+    // p22..p4 cost 1572842 nodes together, each q one p4 (786431) more:
+    // q0, q1 and q2 fit in MAX_INTERFACE_NODES, q3 does not.
+    let refused: Vec<&Origin> = got.iter().skip(1).map(|(origin, _, _)| origin).collect();
+    assert_eq!(refused.first(), Some(&&Origin::Predicate { name: "q3".into() }), "{got:?}");
+    assert_eq!(refused.len(), 5, "{got:?}");
+    assert!(
+        got[1].2.contains(&format!(
+            "the contracts and predicates of this interface together exceed the limit of {MAX_INTERFACE_NODES} nodes"
+        )),
+        "{}",
+        got[1].2
+    );
+    assert!(MAX_INTERFACE_NODES / MAX_EXPANDED_NODES >= 2);
+}
+
 #[test]
 fn predicate_and_port_misuse() {
     let spec = InterfaceSpec {
@@ -527,6 +617,7 @@ fn strip(e: &Expr) -> Expr {
         ExprKind::Field(base, f) => ExprKind::Field(b(base), f.clone()),
         ExprKind::Unary(op, a) => ExprKind::Unary(*op, b(a)),
         ExprKind::Binary(op, l, r) => ExprKind::Binary(*op, b(l), b(r)),
+        ExprKind::Chain(op, operands) => ExprKind::Chain(*op, operands.iter().map(strip).collect()),
         ExprKind::Call(name, _, args) => {
             ExprKind::Call(name.clone(), Span::default(), args.iter().map(strip).collect())
         }
@@ -544,6 +635,9 @@ fn print(e: &Expr) -> String {
         ExprKind::Unary(UnaryOp::Not, a) => format!("(!{})", print(a)),
         ExprKind::Unary(UnaryOp::Neg, a) => format!("(-{})", print(a)),
         ExprKind::Binary(op, l, r) => format!("({} {op} {})", print(l), print(r)),
+        ExprKind::Chain(op, operands) => {
+            format!("({})", operands.iter().map(print).collect::<Vec<_>>().join(&format!(" {op} ")))
+        }
         ExprKind::Call(name, _, args) => format!("{name}({})", args.iter().map(print).collect::<Vec<_>>().join(", ")),
     }
 }
@@ -561,8 +655,6 @@ fn expr_strategy() -> impl Strategy<Value = Expr> {
     ];
     let ops = [
         BinaryOp::Implies,
-        BinaryOp::Or,
-        BinaryOp::And,
         BinaryOp::Eq,
         BinaryOp::Ne,
         BinaryOp::Lt,
@@ -583,6 +675,8 @@ fn expr_strategy() -> impl Strategy<Value = Expr> {
                 .prop_map(move |(op, a)| e(ExprKind::Unary(op, Box::new(a)))),
             (proptest::sample::select(ops.to_vec()), inner.clone(), inner.clone())
                 .prop_map(move |(op, l, r)| e(ExprKind::Binary(op, Box::new(l), Box::new(r)))),
+            (prop_oneof![Just(BinaryOp::And), Just(BinaryOp::Or)], proptest::collection::vec(inner.clone(), 2..5))
+                .prop_map(move |(op, operands)| e(ExprKind::Chain(op, operands))),
             ("[a-z_]{1,8}", proptest::collection::vec(inner, 0..4))
                 .prop_filter("callees are not keywords", |(n, _)| n != "true" && n != "false")
                 .prop_map(move |(n, args)| e(ExprKind::Call(n, Span::default(), args))),
@@ -671,4 +765,38 @@ fn clamp_is_min_of_max_and_keeps_values_in_range() {
     assert_eq!(arity.message, "`clamp` takes 3 arguments: clamp(x, lo, hi), but 2 arguments were given");
     let bare = check_formula("clamp > 0.0", &vars).unwrap_err();
     assert_eq!(bare.message, "`clamp` is a function: write clamp(x, lo, hi)");
+}
+
+#[test]
+fn a_flat_conjunction_of_100_000_terms_goes_through_every_stage() {
+    // A long `&&` is not nesting: no stage may refuse it as too deep or
+    // recurse along it (this runs on a test thread's small stack).
+    use torc_contracts::compat::{compare_port, Verdict};
+    use torc_contracts::eval::eval;
+    use torc_contracts::prove::{prove, satisfiable, Options, Outcome, Satisfiable};
+    const N: usize = 100_000;
+    // 100 distinct conjuncts, so that Z3's time stays small.
+    let contract: String = (0..N).map(|i| format!("x >= {}", i % 100)).collect::<Vec<_>>().join(" && ");
+    let expr = parse(&contract).unwrap();
+    let ExprKind::Chain(BinaryOp::And, operands) = &expr.kind else { panic!("not one chain") };
+    assert_eq!(operands.len(), N);
+    let spec = InterfaceSpec { inputs: vec![port("x", "UInt<32>", &contract)], ..Default::default() };
+    let interface = Interface::check(&spec).unwrap();
+    let term = &interface.ports[0].contract;
+    let Term::And(conjuncts) = term else { panic!() };
+    assert_eq!(conjuncts.len(), N);
+
+    let at = |x: u128| move |_: &str| Some(Value::Int { value: x, signed: false, bits: 32 });
+    assert_eq!(eval(term, &at(99)).unwrap(), Value::Bool(true));
+    assert_eq!(eval(term, &at(98)).unwrap(), Value::Bool(false));
+
+    let options = Options::default();
+    let last = check_formula("x >= 99", &[("x".to_owned(), Scalar::Int { signed: false, bits: 32 })]);
+    assert_eq!(prove(std::slice::from_ref(term), &last.unwrap(), &options), Outcome::Valid);
+    let sat = satisfiable(std::slice::from_ref(term), &options);
+    assert!(matches!(sat, Satisfiable::Yes(_)), "{sat:?}");
+    assert_eq!(compare_port(&interface, &interface, "x", &options), Verdict::Equivalent);
+
+    let json = serde_json::to_string(term).unwrap();
+    assert_eq!(&serde_json::from_str::<Term>(&json).unwrap(), term);
 }
