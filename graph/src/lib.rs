@@ -3,7 +3,7 @@
 //! - [`model`]: the graph in memory (nodes with an operation, typed ports
 //!   and costs; edges; calls into dependency modules).
 //! - [`source`]: `graph.toml`, the form people write; [`validate`]: what
-//!   makes a graph well formed.
+//!   makes a graph well formed; [`lines`]: error locations in linear time.
 //! - [`trc`]: the canonical binary `.trc` and the module hash.
 //! - [`error`]: [`GraphError`] (located in `graph.toml`) and [`DecodeError`].
 //! - [`bounds`]: resource bounds as a lattice, aggregated over call paths.
@@ -12,6 +12,7 @@
 
 pub mod bounds;
 pub mod error;
+pub mod lines;
 pub mod model;
 pub mod obligations;
 pub mod platform;

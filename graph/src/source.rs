@@ -108,6 +108,7 @@
 //! ```
 
 use crate::error::GraphError;
+use crate::lines::LineIndex;
 use crate::model::{Cost, Edge, Endpoint, Graph, Node, NodePort, Op};
 use crate::validate::{validate, Subject};
 use std::collections::BTreeMap;
@@ -176,7 +177,7 @@ impl SourceGraph {
 /// (keys, types, operations, names); [`SourceGraph::validate`] checks the
 /// graph.
 pub fn parse(file: &Path, text: &str, module: &str) -> Result<SourceGraph, GraphError> {
-    let src = Src { file, text };
+    let src = Src { file, text, lines: LineIndex::new(text) };
     let document =
         Document::parse(text).map_err(|e| src.error(e.span(), "", format!("invalid TOML: {}", e.message().trim())))?;
     let root = Table { src: &src, path: String::new(), table: document.as_table(), span: None };
@@ -438,24 +439,21 @@ fn is_identifier(text: &str) -> bool {
 struct Src<'a> {
     file: &'a Path,
     text: &'a str,
+    /// Every node and edge records its line: one index, not a scan from
+    /// the start of the text each time.
+    lines: LineIndex,
 }
 
 impl Src<'_> {
     fn error(&self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) -> GraphError {
-        let (line, column) = span.map_or((1, 1), |s| line_col(self.text, s.start));
+        let (line, column) = span.map_or((1, 1), |s| self.line_col(s.start));
         GraphError { file: self.file.to_path_buf(), line, column, key: key.to_owned(), message: message.into() }
     }
-}
 
-/// 1-based line and column (in characters) of byte `offset`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
+    /// 1-based line and column (in characters) of byte `offset`.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.lines.line_col(self.text, offset)
     }
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
 }
 
 /// A table item, or an array element (a bare `Value`).
@@ -517,7 +515,7 @@ impl<'a> Field<'a> {
     }
 
     fn line(&self) -> usize {
-        self.key_span.clone().or_else(|| self.node.span()).map_or(1, |s| line_col(self.src.text, s.start).0)
+        self.key_span.clone().or_else(|| self.node.span()).map_or(1, |s| self.src.line_col(s.start).0)
     }
 
     fn expected(&self, what: &str) -> GraphError {
@@ -642,6 +640,6 @@ impl<'a> Table<'a> {
     }
 
     fn line(&self) -> Option<usize> {
-        self.span.clone().map(|s| line_col(self.src.text, s.start).0)
+        self.span.clone().map(|s| self.src.line_col(s.start).0)
     }
 }
