@@ -81,7 +81,8 @@ mod tests {
         let want: Vec<_> = (0..=text.len() + 2).map(|o| naive(text, o)).collect();
         assert_eq!(got, want);
         assert_eq!(index.line_col(text, 5), (3, 1));
-        assert_eq!(index.line_col(text, 7), (3, 2));
+        assert_eq!(index.line_col(text, 6), (3, 2));
+        assert_eq!(index.line_col(text, 10), (4, 2));
         assert_eq!(LineIndex::new("").line_col("", 3), (1, 1));
     }
 

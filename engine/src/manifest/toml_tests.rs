@@ -771,3 +771,21 @@ fn allow_axioms_is_a_boolean() {
     let msg = error_at(&module_with("[trust]\nallow-axioms = \"no\"\n"), 5, 16, "trust.allow-axioms");
     assert!(msg.contains("boolean"), "{msg}");
 }
+
+#[test]
+fn reading_many_dependencies_scans_the_text_a_bounded_number_of_times() {
+    // Every dependency records its line. Counting lines from the start of
+    // the text for each made 100,000 dependencies take 56 s: n^2 bytes.
+    for n in [2_000, 8_000] {
+        let deps: String = (0..n).map(|i| format!("dep-{i} = \"^1.{i}\"\n")).collect();
+        let text = module_with(&format!("\n[dependencies]\n{deps}\n[dev-dependencies]\nlast = \"1\"\n"));
+        let before = torc_graph::lines::bytes_examined();
+        let m = parse(&text);
+        let scanned = torc_graph::lines::bytes_examined() - before;
+        assert_eq!(m.dependencies.len(), n + 1);
+        assert_eq!((m.dependencies[7].name.as_str(), m.dependencies[7].line), ("dep-7", 13));
+        assert_eq!((m.dependencies[n].name.as_str(), m.dependencies[n].line, m.dependencies[n].dev), ("last", n + 8, true));
+        let bound = 2 * text.len() as u64;
+        assert!(scanned >= text.len() as u64 && scanned <= bound, "{n} dependencies: {scanned} bytes scanned for {}", text.len());
+    }
+}
