@@ -1522,17 +1522,13 @@ impl<'a> Checker<'a> {
             self.budget -= size;
             return true;
         }
-        self.too_large(of, &uses, size);
+        self.too_large(&uses, size);
         false
     }
 
     #[cold]
     #[inline(never)]
-    fn too_large(&mut self, of: Option<usize>, uses: &[(usize, Span)], size: usize) {
-        let what = match of {
-            Some(i) => format!("predicate `{}`", self.predicates[i].name),
-            None => "this contract".to_owned(),
-        };
+    fn too_large(&mut self, uses: &[(usize, Span)], size: usize) {
         // The use that contributes most, and how often it is used here.
         let biggest = uses.iter().max_by_key(|&&(j, span)| (self.predicates[j].size, std::cmp::Reverse(span.start)));
         let (span, detail) = match biggest {
@@ -1540,20 +1536,15 @@ impl<'a> Checker<'a> {
                 let times = uses.iter().filter(|&&(k, _)| k == j).count();
                 let p = &self.predicates[j];
                 let times = if times == 1 { "once".to_owned() } else { format!("{times} times") };
-                (
-                    span,
-                    format!(
-                        ": it uses `{}` ({} nodes expanded) {times}; every use of a predicate copies its body",
-                        p.name, p.size
-                    ),
-                )
+                (span, format!(": it uses `{}` ({} nodes expanded) {times}; every use of a predicate copies its body", p.name, p.size))
             }
             None => (Span::new(0, self.text.len()), String::new()),
         };
+        // The caller's origin names the predicate or the port.
         let message = if size > MAX_EXPANDED_NODES {
-            format!("{what} is too large with its predicates expanded: {size} expression nodes, more than the limit of {MAX_EXPANDED_NODES}{detail}")
+            format!("too large with its predicates expanded: {size} expression nodes, more than the limit of {MAX_EXPANDED_NODES}{detail}")
         } else {
-            format!("{what} is too large with its predicates expanded ({size} expression nodes): the contracts and predicates of this interface together exceed the limit of {MAX_INTERFACE_NODES} nodes{detail}")
+            format!("too large with its predicates expanded ({size} expression nodes): the contracts and predicates of this interface together exceed the limit of {MAX_INTERFACE_NODES} nodes{detail}")
         };
         self.error(span, message);
     }
