@@ -234,28 +234,18 @@ impl Interface {
                     });
                     None
                 }
-                Ok(expr)
-                    if !{
-                        checker.text = &spec_port.contract;
-                        checker.expansion_fits(None, &expr)
-                    } =>
-                {
-                    for d in std::mem::take(&mut checker.diags) {
-                        port_errors[i].push(ContractError {
-                            origin: origin(PortField::Contract),
-                            span: d.span,
-                            message: d.message,
-                        });
-                    }
-                    None
-                }
                 Ok(expr) => {
                     let entity = Entity::of_port(&spec_port.name, ty.as_ref());
                     let shown = format!("{direction} `{}`", spec_port.name);
                     let ty_name = ty.as_ref().map(PortType::to_string);
                     checker.text = &spec_port.contract;
                     checker.value = ValueOf::Port { shown, ty_name, entity };
-                    let term = checker.top(&expr, Some(Scalar::Bool), "a contract");
+                    // Counted before it is expanded: too large is an error, not a cost.
+                    let term = if checker.expansion_fits(None, &expr) {
+                        checker.top(&expr, Some(Scalar::Bool), "a contract")
+                    } else {
+                        Err(Failed)
+                    };
                     for d in std::mem::take(&mut checker.diags) {
                         port_errors[i].push(ContractError {
                             origin: origin(PortField::Contract),
@@ -1536,7 +1526,11 @@ impl<'a> Checker<'a> {
                 let times = uses.iter().filter(|&&(k, _)| k == j).count();
                 let p = &self.predicates[j];
                 let times = if times == 1 { "once".to_owned() } else { format!("{times} times") };
-                (span, format!(": it uses `{}` ({} nodes expanded) {times}; every use of a predicate copies its body", p.name, p.size))
+                let detail = format!(
+                    ": it uses `{}` ({} nodes expanded) {times}; every use of a predicate copies its body",
+                    p.name, p.size
+                );
+                (span, detail)
             }
             None => (Span::new(0, self.text.len()), String::new()),
         };
