@@ -75,6 +75,18 @@ pub fn validate(graph: &Graph) -> Result<(), Vec<Problem>> {
         }
     }
 
+    // (node index, port name) -> the port, the first of a name: one lookup
+    // per edge end, not a scan of the node's ports (a node with thousands
+    // of inputs and an edge to each would be quadratic).
+    let mut inputs: HashMap<(usize, &str), &NodePort> = HashMap::new();
+    let mut outputs: HashMap<(usize, &str), &NodePort> = HashMap::new();
+    for (i, node) in graph.nodes.iter().enumerate() {
+        for (ports, map) in [(&node.inputs, &mut inputs), (&node.outputs, &mut outputs)] {
+            for port in ports {
+                map.entry((i, port.name.as_str())).or_insert(port);
+            }
+        }
+    }
     // (node index, input port) -> the edge driving it.
     let mut driven: HashMap<(usize, &str), usize> = HashMap::new();
     let mut successors: Vec<Vec<(usize, usize)>> = vec![Vec::new(); graph.nodes.len()];
@@ -86,13 +98,12 @@ pub fn validate(graph: &Graph) -> Result<(), Vec<Problem>> {
             report(Subject::Edge(j), format!("no node named `{missing}`"));
             continue;
         };
-        let port = |ports: &'_ [NodePort], name: &str| ports.iter().find(|p| p.name == name).cloned();
         let (from_node, to_node) = (&graph.nodes[from], &graph.nodes[to]);
-        let Some(out) = port(&from_node.outputs, &edge.from.port) else {
+        let Some(out) = outputs.get(&(from, edge.from.port.as_str())) else {
             report(Subject::Edge(j), no_port(from_node, &edge.from.port, "output", &from_node.outputs));
             continue;
         };
-        let Some(input) = port(&to_node.inputs, &edge.to.port) else {
+        let Some(input) = inputs.get(&(to, edge.to.port.as_str())) else {
             report(Subject::Edge(j), no_port(to_node, &edge.to.port, "input", &to_node.inputs));
             continue;
         };
