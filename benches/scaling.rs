@@ -7,7 +7,9 @@
 //! - `graph`: a `graph.toml` chain of n nodes, read, validated and encoded
 //!   to `.trc` (`torc build`);
 //! - `solve`: a one-line `torc-index/1` document, a chain of n packages of
-//!   50 versions each, read and resolved (`torc solve`).
+//!   50 versions each, read and resolved (`torc solve`);
+//! - `interface`: n input ports, each with its own predicate, type-checked
+//!   (every name is looked up; the first step of `torc publish`'s gate).
 //!
 //! ```sh
 //! cargo bench --bench scaling
@@ -78,6 +80,25 @@ fn solve_index(n: usize) -> String {
     format!("{{\"format\": \"torc-index/1\", \"packages\": {{{}}}}}", packages.join(", "))
 }
 
+/// The interface as lines `port name|predicate body`, so that the case
+/// fits the bench's text-in shape.
+fn interface(n: usize) -> String {
+    (0..n).map(|i| format!("x{i}|q{i}|finite(value) && value >= {}.0\n", i % 100)).collect()
+}
+
+fn check_interface(text: &str) {
+    use torc_contracts::interface::{Interface, InterfaceSpec, PortSpec};
+    let mut spec = InterfaceSpec::default();
+    for line in text.lines() {
+        let mut parts = line.split('|');
+        let (port, predicate, body) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        spec.predicates.push((predicate.to_owned(), body.to_owned()));
+        let contract = predicate.to_owned();
+        spec.inputs.push(PortSpec { name: port.to_owned(), ty: "Float<32>".to_owned(), contract, default: None });
+    }
+    black_box(Interface::check(&spec).expect("the interface checks"));
+}
+
 fn read_manifest(text: &str) {
     let m = torc_engine::manifest::parse_torc_toml(Path::new("torc.toml"), text).expect("the manifest reads");
     black_box(m);
@@ -104,11 +125,12 @@ fn solve(text: &str) {
 
 type Case = (&'static str, fn(usize) -> String, fn(&str), usize);
 
-const CASES: [Case; 4] = [
+const CASES: [Case; 5] = [
     ("manifest", manifest, read_manifest, 25_000),
     ("index-file", index_file, read_index_file, 25_000),
     ("graph", graph, build_graph, 5_000),
     ("solve", solve_index, solve, 500),
+    ("interface", interface, check_interface, 5_000),
 ];
 
 fn median(input: &str, run: fn(&str), samples: usize) -> Duration {

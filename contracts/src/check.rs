@@ -61,6 +61,7 @@ use crate::interface::{
 use crate::parse::{parse, MAX_DEPTH};
 use crate::syntax::{BinaryOp, Expr, ExprKind, Span, UnaryOp};
 use crate::term::{ArithOp, CmpOp, FloatWidth, Scalar, Term, Value};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 /// The most expression nodes one contract or predicate may stand for with
@@ -158,12 +159,15 @@ impl Interface {
         let records = check_records(&spec.types, &mut errors);
 
         let mut predicates: Vec<Predicate<'_>> = Vec::new();
+        // Names already taken, for the duplicate checks: sets, not scans
+        // (an interface may declare very many).
+        let mut predicate_names: HashSet<&str> = HashSet::new();
         for (name, body) in &spec.predicates {
             let problem = if !is_identifier(name) {
                 Some(format!("predicate name `{name}` is not an identifier (letters, digits and `_`)"))
             } else if is_reserved(name) {
                 Some(format!("a predicate cannot be named `{name}`: that name is part of the contract language"))
-            } else if predicates.iter().any(|p| p.name == name) {
+            } else if !predicate_names.insert(name.as_str()) {
                 Some(format!("duplicate predicate `{name}`"))
             } else {
                 None
@@ -185,6 +189,7 @@ impl Interface {
         let mut port_errors: Vec<Vec<ContractError>> = vec![Vec::new(); all_ports.len()];
         let mut port_types: Vec<Option<PortType>> = Vec::new();
         let mut entities: Vec<(String, Entity)> = Vec::new();
+        let mut port_names: HashMap<&str, Direction> = HashMap::new();
         for (i, (port, direction)) in all_ports.iter().enumerate() {
             let origin = |field| Origin::Port { port: port.name.clone(), direction: *direction, field };
             let name = port.name.as_str();
@@ -197,9 +202,9 @@ impl Interface {
                 name_error("a port cannot be named `value`: in a contract, `value` is the port itself".to_owned());
             } else if is_reserved(name) {
                 name_error(format!("a port cannot be named `{name}`: that name is part of the contract language"));
-            } else if let Some((_, d)) = all_ports[..i].iter().find(|(p, _)| p.name == name) {
+            } else if let Some(d) = port_names.get(name) {
                 name_error(format!("duplicate port name `{name}`: there is already an {d} `{name}`"));
-            } else if predicates.iter().any(|p| p.name == name) {
+            } else if predicate_names.contains(name) {
                 name_error(format!("port `{name}` has the name of a predicate: rename one of them"));
             }
             let ty = match resolve_port_type(&port.ty, &records) {
@@ -209,7 +214,8 @@ impl Interface {
                     None
                 }
             };
-            if !entities.iter().any(|(n, _)| n == name) {
+            if !port_names.contains_key(name) {
+                port_names.insert(name, *direction);
                 entities.push((name.to_owned(), Entity::of_port(name, ty.as_ref())));
             }
             port_types.push(ty);
@@ -844,6 +850,11 @@ struct Checker<'a> {
     /// "ports" or "variables", for messages.
     names_are: &'static str,
     predicates: Vec<Predicate<'a>>,
+    /// Where each name is in `names` (the first of a name) and in
+    /// `predicates`: every name in every contract is looked up, and an
+    /// interface may have very many.
+    name_index: HashMap<String, usize>,
+    predicate_index: HashMap<&'a str, usize>,
     value: ValueOf,
     /// The text spans point into: a contract or a predicate body.
     text: &'a str,
@@ -867,10 +878,20 @@ impl<'a> Checker<'a> {
         text: &'a str,
         names_are: &'static str,
     ) -> Self {
+        let mut name_index = HashMap::new();
+        for (i, (name, _)) in names.iter().enumerate() {
+            name_index.entry(name.clone()).or_insert(i);
+        }
+        let mut predicate_index = HashMap::new();
+        for (i, p) in predicates.iter().enumerate() {
+            predicate_index.entry(p.name).or_insert(i);
+        }
         Checker {
             names,
             names_are,
             predicates,
+            name_index,
+            predicate_index,
             value: ValueOf::Absent,
             text,
             diags: Vec::new(),
@@ -884,6 +905,16 @@ impl<'a> Checker<'a> {
     fn error(&mut self, span: Span, message: String) -> Failed {
         self.diags.push(Diag { span, message });
         Failed
+    }
+
+    /// The port (or variable) `name`, the first of that name.
+    fn entity(&self, name: &str) -> Option<&Entity> {
+        self.name_index.get(name).map(|&i| &self.names[i].1)
+    }
+
+    /// The index of predicate `name`.
+    fn predicate(&self, name: &str) -> Option<usize> {
+        self.predicate_index.get(name).copied()
     }
 
     fn quote(&self, span: Span) -> String {
@@ -1135,10 +1166,10 @@ impl<'a> Checker<'a> {
         if name == "value" && !matches!(self.value, ValueOf::Absent) {
             return self.value(span);
         }
-        if self.names.iter().any(|(n, _)| n == name) {
+        if self.entity(name).is_some() {
             return self.port(name, span);
         }
-        if let Some(i) = self.predicates.iter().position(|p| p.name == name) {
+        if let Some(i) = self.predicate(name) {
             return self.use_predicate(i, span);
         }
         if matches!(name, "finite" | "is_nan" | "is_inf") && !matches!(self.value, ValueOf::Absent) {
@@ -1149,7 +1180,7 @@ impl<'a> Checker<'a> {
 
     #[inline(never)]
     fn port(&mut self, name: &str, span: Span) -> Checked {
-        let entity = self.names.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone()).unwrap_or(Entity::Broken);
+        let entity = self.entity(name).cloned().unwrap_or(Entity::Broken);
         self.entity_term(&entity, &format!("`{name}`"), span)
     }
 
@@ -1227,9 +1258,9 @@ impl<'a> Checker<'a> {
                 ValueOf::Port { shown, entity, .. } => (entity.clone(), format!("`value` ({shown})")),
                 _ => return Err(Failed),
             }
-        } else if let Some((_, entity)) = self.names.iter().find(|(n, _)| n == name) {
+        } else if let Some(entity) = self.entity(name) {
             (entity.clone(), format!("`{name}`"))
-        } else if self.predicates.iter().any(|p| p.name == name) {
+        } else if self.predicate(name).is_some() {
             return Err(self.error(span, format!("`{name}` is a predicate (a Bool condition), which has no fields")));
         } else {
             return Err(self.unknown_name(name, base.span));
@@ -1286,9 +1317,9 @@ impl<'a> Checker<'a> {
             "clamp" => "3 arguments: clamp(x, lo, hi)".to_owned(),
             "in_range" => "2 or 3 arguments: in_range(lo, hi) or in_range(x, lo, hi)".to_owned(),
             _ => {
-                let message = if self.predicates.iter().any(|p| p.name == name) {
+                let message = if self.predicate(name).is_some() {
                     format!("`{name}` is a predicate, not a function: write it without arguments (inside it, `value` is the port whose contract uses it)")
-                } else if self.names.iter().any(|(n, _)| n == name) || name == "value" {
+                } else if self.entity(name).is_some() || name == "value" {
                     format!("`{name}` is a port, not a function")
                 } else {
                     let mut m = format!("unknown function `{name}`");
@@ -1551,8 +1582,8 @@ impl<'a> Checker<'a> {
         while let Some(e) = todo.pop() {
             match &e.kind {
                 ExprKind::Name(name) => {
-                    if name != "value" && !self.names.iter().any(|(n, _)| n == name) {
-                        if let Some(i) = self.predicates.iter().position(|p| p.name == name) {
+                    if name != "value" && self.entity(name).is_none() {
+                        if let Some(i) = self.predicate(name) {
                             uses.push((i, e.span));
                         }
                     }
