@@ -540,7 +540,7 @@ fn resolve_port_type(text: &str, records: &Records) -> Result<Option<PortType>, 
                 if names.is_empty() {
                     message += " (no record types are declared in [module.types])";
                 } else {
-                    message += &format!(" and the record types {}", names.join(", "));
+                    message += &format!(" and the record types {}", listed(&names));
                 }
                 Err((span, message))
             }
@@ -661,7 +661,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 fn closest<'c>(name: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
-        .filter(|c| *c != name)
+        // The distance is at least the difference in length: most
+        // candidates need no distance computed.
+        .filter(|c| *c != name && c.len().abs_diff(name.len()) <= 4 * limit)
         .map(|c| (if c.eq_ignore_ascii_case(name) { 0 } else { edit_distance(name, c) }, c))
         .filter(|(d, c)| *d <= limit && *d < name.len().max(c.len()))
         .min_by_key(|(d, _)| *d)
@@ -819,6 +821,26 @@ fn node_count(expr: &Expr) -> usize {
         }
     }
     count
+}
+
+/// The most names a message lists: every unknown name's error lists the
+/// ports, and an interface with thousands of them and an error in each
+/// would print (and hold) the square of its size.
+const MAX_LISTED: usize = 20;
+
+/// `a, b, c`, or the first [`MAX_LISTED`] and how many more.
+fn listed<S: AsRef<str>>(items: &[S]) -> String {
+    listed_of(items.iter().map(AsRef::as_ref), items.len())
+}
+
+/// [`listed`] of the first items of `items`, `total` in all: without
+/// collecting them.
+fn listed_of<'s>(items: impl Iterator<Item = &'s str>, total: usize) -> String {
+    let shown: Vec<&str> = items.take(MAX_LISTED).collect();
+    match total.saturating_sub(MAX_LISTED) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
 }
 
 fn is_literal(e: &Expr) -> bool {
@@ -1156,7 +1178,7 @@ impl<'a> Checker<'a> {
                 let list: Vec<String> = fields.iter().map(|(f, _)| format!("{prefix}.{f}")).collect();
                 Err(self.error(
                     span,
-                    format!("{shown} is {kind} and can only be used through its fields: {}", list.join(", ")),
+                    format!("{shown} is {kind} and can only be used through its fields: {}", listed(&list)),
                 ))
             }
         }
@@ -1205,12 +1227,12 @@ impl<'a> Checker<'a> {
     #[cold]
     #[inline(never)]
     fn unknown_name(&mut self, name: &str, span: Span) -> Failed {
-        let mut candidates: Vec<String> = self.names.iter().map(|(n, _)| n.clone()).collect();
-        candidates.extend(self.predicates.iter().map(|p| p.name.to_owned()));
-        candidates.extend(["finite", "is_nan", "is_inf"].map(str::to_owned));
-        if !matches!(self.value, ValueOf::Absent) {
-            candidates.push("value".to_owned());
-        }
+        let value: &[&str] = if matches!(self.value, ValueOf::Absent) { &[] } else { &["value"] };
+        let candidates = (self.names.iter().map(|(n, _)| n.as_str()))
+            .chain(self.predicates.iter().map(|p| p.name))
+            .chain(["finite", "is_nan", "is_inf"])
+            .chain(value.iter().copied());
+        let suggestion = closest(name, candidates).map(str::to_owned);
         // A field named without its record: `kp` for `value.kp`.
         let mut field_of: Vec<String> = Vec::new();
         if let ValueOf::Port { entity: Entity::Record { fields, .. }, .. } = &self.value {
@@ -1224,16 +1246,16 @@ impl<'a> Checker<'a> {
         let mut message = format!("unknown name `{name}`");
         if !field_of.is_empty() {
             message += &format!(": did you mean `{}`?", field_of.join("` or `"));
-        } else if let Some(close) = closest(name, candidates.iter().map(String::as_str)) {
+        } else if let Some(close) = suggestion {
             message += &format!(": did you mean `{close}`?");
         } else {
             message += ".";
         }
-        let names: Vec<&str> = self.names.iter().map(|(n, _)| n.as_str()).collect();
-        if names.is_empty() {
+        if self.names.is_empty() {
             message += &format!(" There are no {}", self.names_are);
         } else {
-            message += &format!(" The {} are {}", self.names_are, names.join(", "));
+            let names = listed_of(self.names.iter().map(|(n, _)| n.as_str()), self.names.len());
+            message += &format!(" The {} are {names}", self.names_are);
         }
         match &self.value {
             ValueOf::Port { shown, .. } => message += &format!("; `value` is this port, {shown}"),
@@ -1241,8 +1263,8 @@ impl<'a> Checker<'a> {
             ValueOf::Absent => {}
         }
         if !self.predicates.is_empty() {
-            let list: Vec<&str> = self.predicates.iter().map(|p| p.name).collect();
-            message += &format!("; the predicates are {}", list.join(", "));
+            let list = listed_of(self.predicates.iter().map(|p| p.name), self.predicates.len());
+            message += &format!("; the predicates are {list}");
         }
         self.error(span, message)
     }
@@ -1278,8 +1300,8 @@ impl<'a> Checker<'a> {
                     }
                     let list: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
                     match &type_name {
-                        Some(t) => message += &format!(" The fields of {t} are {}", list.join(", ")),
-                        None => message += &format!(" Its fields are {}", list.join(", ")),
+                        Some(t) => message += &format!(" The fields of {t} are {}", listed(&list)),
+                        None => message += &format!(" Its fields are {}", listed(&list)),
                     }
                     Err(self.error(span, message))
                 }
