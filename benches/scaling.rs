@@ -16,7 +16,16 @@
 //! ```
 //!
 //! Before criterion's estimates, the bench prints the median of a plain
-//! timed loop at both sizes and their ratio. The tests that guard these
+//! timed loop at both sizes and their ratio. On the development machine
+//! (2 shared cores, December 2026) it printed ratios of 4.6 (manifest),
+//! 4.2 (index file), 5.6 (graph), 4.2 (solve) and 6.0 (interface).
+//!
+//! The same inputs through the release `torc` binary, user CPU seconds
+//! (wall seconds on a loaded machine in brackets), before -> after:
+//! `torc tree` with 100,000 dependencies 48.0 (157) -> 0.30 (1.8); an
+//! index file of 100,000 versions 18.8 (33) -> 0.32 (0.8); `torc build`
+//! of 20,000 nodes 34.9 (114) -> 0.37 (1.3); `torc solve` on a one-line
+//! chain of 2,000 packages of 50 versions 9.2 (11.8) -> 0.54 (2.1). The tests that guard these
 //! are counts, not times: `graph/tests/format.rs`, the manifest and index
 //! tests in `engine/`, `src/index_doc.rs`.
 
