@@ -828,6 +828,10 @@ fn node_count(expr: &Expr) -> usize {
 /// would print (and hold) the square of its size.
 const MAX_LISTED: usize = 20;
 
+/// How many unknown names in one interface get a "did you mean": finding
+/// one scans every port and predicate.
+const MAX_SUGGESTIONS: usize = 100;
+
 /// `a, b, c`, or the first [`MAX_LISTED`] and how many more.
 fn listed<S: AsRef<str>>(items: &[S]) -> String {
     listed_of(items.iter().map(AsRef::as_ref), items.len())
@@ -887,6 +891,8 @@ struct Checker<'a> {
     predicate_errors: Vec<(usize, ContractError)>,
     /// What is left of [`MAX_INTERFACE_NODES`].
     budget: usize,
+    /// How many more unknown names get a suggestion ([`MAX_SUGGESTIONS`]).
+    suggestions_left: usize,
 }
 
 // The functions that recurse (`check` and those between it and its next
@@ -920,6 +926,7 @@ impl<'a> Checker<'a> {
             depth: 0,
             predicate_errors: Vec::new(),
             budget: MAX_INTERFACE_NODES,
+            suggestions_left: MAX_SUGGESTIONS,
         }
     }
 
@@ -1227,18 +1234,26 @@ impl<'a> Checker<'a> {
     #[cold]
     #[inline(never)]
     fn unknown_name(&mut self, name: &str, span: Span) -> Failed {
+        // A suggestion scans every name: only the first errors get one, so
+        // that thousands of them cost time linear in the interface.
+        let suggest = self.suggestions_left > 0;
+        self.suggestions_left = self.suggestions_left.saturating_sub(1);
         let value: &[&str] = if matches!(self.value, ValueOf::Absent) { &[] } else { &["value"] };
-        let candidates = (self.names.iter().map(|(n, _)| n.as_str()))
-            .chain(self.predicates.iter().map(|p| p.name))
-            .chain(["finite", "is_nan", "is_inf"])
-            .chain(value.iter().copied());
-        let suggestion = closest(name, candidates).map(str::to_owned);
+        let suggestion = suggest
+            .then(|| {
+                let candidates = (self.names.iter().map(|(n, _)| n.as_str()))
+                    .chain(self.predicates.iter().map(|p| p.name))
+                    .chain(["finite", "is_nan", "is_inf"])
+                    .chain(value.iter().copied());
+                closest(name, candidates).map(str::to_owned)
+            })
+            .flatten();
         // A field named without its record: `kp` for `value.kp`.
         let mut field_of: Vec<String> = Vec::new();
         if let ValueOf::Port { entity: Entity::Record { fields, .. }, .. } = &self.value {
             field_of.extend(fields.iter().filter(|(f, _)| f == name).map(|(f, _)| format!("value.{f}")));
         }
-        for (port, entity) in &self.names {
+        for (port, entity) in self.names.iter().filter(|_| suggest) {
             if let Entity::Record { fields, .. } = entity {
                 field_of.extend(fields.iter().filter(|(f, _)| f == name).map(|(f, _)| format!("{port}.{f}")));
             }
