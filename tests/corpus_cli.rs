@@ -80,3 +80,25 @@ fn bad_corpus_arguments_exit_2() {
     let (code, _, stderr) = torc(&["solve", "--corpus", &corpus, "--require", "no-such-package"]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+#[test]
+fn a_torc_index_document_is_a_corpus_too() {
+    let corpus = format!("torc-index:{}", fixture("basic.json"));
+    let (code, stdout, stderr) = torc(&["solve", "--corpus", &corpus, "--each-version", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["corpus"], "torc-index");
+    // basic.json: a 1.0.0, 1.1.0, 2.0.0; b 1.0.0, 1.1.0, 1.2.0, 2.0.0; c 0.1.0.
+    // b 2.0.0 needs a package no one publishes, and a 2.0.0 needs b ^2.
+    assert_eq!((json["checked"].as_u64(), json["sat"].as_u64(), json["unsat"].as_u64()), (Some(8), Some(6), Some(2)));
+
+    let (code, stdout, stderr) = torc(&["solve", "--corpus", &corpus, "--require", "a 1.1.0"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "a 1.1.0\nb 1.2.0\n");
+
+    // Its errors keep the document's file, line, column and JSON path.
+    let corpus = format!("torc-index:{}", fixture("bad_version.json"));
+    let (code, _, stderr) = torc(&["solve", "--corpus", &corpus, "--installability"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("bad_version.json:6:19: packages.a[1].version: invalid version"), "{stderr}");
+}
