@@ -11,7 +11,6 @@
 use super::solve::{Format, SolveArgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 use torc_corpora::{workload, Error as CorpusError, ImportOptions};
@@ -58,12 +57,10 @@ pub fn main(spec: &str, args: &SolveArgs) -> ExitCode {
             let report = workload::installability(&index, |done, _| bar.set_position(done as u64));
             bar.finish_and_clear();
             if args.format == Format::Text {
-                let mut out = std::io::stdout().lock();
                 for u in &report.uninstallable {
-                    let _ = writeln!(out, "{} {}: {}", u.package, u.version, u.explanation);
+                    println!("{} {}: {}", u.package, u.version, u.explanation);
                 }
-                let _ = writeln!(
-                    out,
+                println!(
                     "{kind}: {} releases checked, {} installable, {} uninstallable ({} resolver calls); import {loaded_ms:.0} ms, check {:.0} ms",
                     report.checked,
                     report.installable,
