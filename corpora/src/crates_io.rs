@@ -69,12 +69,12 @@
 //! A line that cannot be read is an [`Error::Line`] naming the file,
 //! the line number and the field; the importer never panics on bad input.
 
+use crate::{Corpus, Error, ImportOptions, Stats};
 use serde::Deserialize;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufReader, Read};
-use crate::{Corpus, Error, ImportOptions, Stats};
 use std::path::Path;
 use std::sync::Arc;
 use torc_solver::semver::{BareVersion, VersionReq};

@@ -73,11 +73,11 @@ mod version;
 
 pub use version::{compare_versions, Version, VersionError};
 
+use crate::{every_release, Corpus, Error, ImportOptions, Stats};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read};
-use crate::{every_release, Corpus, Error, ImportOptions, Stats};
 use std::path::Path;
 use std::sync::Arc;
 use torc_solver::{Constraint, Dependency, Index, PackageId, VersionIx, VersionSet};

@@ -93,12 +93,12 @@ mod version;
 pub use formula::{Atom, Formula, VersionFormula};
 pub use version::compare_versions;
 
+use crate::{Corpus, Error, ImportOptions, Stats};
 use formula::{Evaluator, Tally};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufReader, Read};
-use crate::{Corpus, Error, ImportOptions, Stats};
 use std::path::Path;
 use syntax::{parse_file, Item, LogOp, RelOp, Value};
 use torc_solver::{Constraint, Dependency, Index, PackageId, VersionIx, VersionSet};

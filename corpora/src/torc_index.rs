@@ -26,11 +26,10 @@
 //! in the *content* (a bad version inside a valid string) point at the
 //! exact place too. Nothing here panics on any input.
 
+use crate::{every_release, Corpus, Error, Location, Stats};
 use semver::{BuildMetadata, Version};
 use std::collections::HashMap;
 use std::path::Path;
-use thiserror::Error;
-use crate::{every_release, Corpus, Error, Location, Stats};
 use torc_solver::semver::{ReqError, SemverRegistry, SemverRelease, VersionReq};
 use torc_solver::{Index, PackageId, VersionIx};
 
@@ -45,7 +44,7 @@ const DOCUMENT_KEYS: &str = "format, packages";
 const RELEASE_KEYS: &str = "version, depends, conflicts, yanked";
 
 /// What is wrong at a [`Location`].
-#[derive(Debug, Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum Problem {
     #[error("malformed JSON: {0}")]
     Syntax(String),
