@@ -27,7 +27,7 @@
 //! of 20,000 nodes 34.9 (114) -> 0.37 (1.3); `torc solve` on a one-line
 //! chain of 2,000 packages of 50 versions 9.2 (11.8) -> 0.54 (2.1). The tests that guard these
 //! are counts, not times: `graph/tests/format.rs`, the manifest and index
-//! tests in `engine/`, `src/index_doc.rs`.
+//! tests in `engine/`, `corpora/src/torc_index.rs`.
 
 use criterion::{black_box, BenchmarkId, Criterion};
 use std::path::Path;
@@ -125,7 +125,7 @@ fn build_graph(text: &str) {
 }
 
 fn solve(text: &str) {
-    let registry = torc::index_doc::parse_index(text, "index.json").expect("the index reads");
+    let registry = torc_corpora::torc_index::parse_index(text, "index.json").expect("the index reads");
     let requirements = [("p0".to_owned(), VersionReq::parse("^1").expect("a requirement"))];
     let (index, root) = registry.build_for(&requirements).expect("the index builds");
     let resolution = Resolver::new(&index).resolve(&root, &ResolveOptions::default());

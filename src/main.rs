@@ -49,7 +49,7 @@ enum Command {
 fn main() -> ExitCode {
     // Usage errors print clap's message and exit with status 2.
     let cli = Cli::parse();
-    match cli.command {
+    let code = match cli.command {
         Command::Solve(args) => cli::solve::main(&args),
         Command::Tree(args) => cli::tree::tree(&args),
         Command::Verify(args) => cli::verify::verify(&args),
@@ -65,5 +65,6 @@ fn main() -> ExitCode {
         Command::Diff(args) => cli::gate::diff(&args),
         Command::Bump(args) => cli::gate::bump(&args),
         Command::Lemmas(args) => cli::lemmas::lemmas(&args),
-    }
+    };
+    cli::out::finish(code)
 }

@@ -46,6 +46,22 @@ impl Sandbox {
             .into()
     }
 
+    /// Runs torc with its stdout a pipe whose reading end is already
+    /// closed, as in `torc ... | head -c 20` once head has gone.
+    fn torc_into_closed_pipe(&self, cwd: &Path, args: &[&str]) -> Run {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        Command::new(env!("CARGO_BIN_EXE_torc"))
+            .args(args)
+            .current_dir(cwd)
+            .env("TORC_HOME", self.home.path())
+            .env_remove("HOME")
+            .stdout(writer)
+            .output()
+            .expect("torc runs")
+            .into()
+    }
+
     /// Runs torc and insists on success.
     fn ok(&self, cwd: &Path, args: &[&str]) -> Run {
         let run = self.torc(cwd, args);
@@ -743,4 +759,19 @@ fn a_long_flat_conjunction_is_a_contract_like_any_other() {
     let app = sandbox.app(&[("lib", "1.0.0")], "");
     let json = tree_json(&sandbox, &app);
     assert_eq!(direct(&json), vec![pair("lib", "1.0.0")]);
+}
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly_with_its_own_exit_code() {
+    let (sandbox, app) = wired_sandbox("finite(value) && in_range(0.0, 1.0)");
+    for args in [&["verify"][..], &["verify", "--format", "json"], &["tree"], &["tree", "--format", "json"]] {
+        let run = sandbox.torc_into_closed_pipe(&app, args);
+        assert_eq!((run.code, run.stderr.as_str()), (0, ""), "torc {args:?}");
+    }
+    // Not verified stays not verified when no one reads the report.
+    let (sandbox, app) = wired_sandbox("finite(value) && in_range(0.0, 2.0)");
+    for args in [&["verify"][..], &["verify", "--format", "json"], &["tree"]] {
+        let run = sandbox.torc_into_closed_pipe(&app, args);
+        assert_eq!((run.code, run.stderr.as_str()), (6, ""), "torc {args:?}");
+    }
 }

@@ -1,5 +1,6 @@
 //! `torc solve --corpus KIND:PATH`: the resolver on a real registry
-//! (Debian `Packages`, the opam repository, the crates.io index), with the
+//! (Debian `Packages`, the opam repository, the crates.io index, a
+//! `torc-index/1` document; see [`torc_corpora::load`]), with the
 //! researchers' workloads: `--installability`, `--each-version`, or one
 //! request (`--require`).
 //!
@@ -10,45 +11,19 @@
 use super::solve::{Format, SolveArgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
-use torc::workload;
+use torc_corpora::{workload, Error as CorpusError, ImportOptions};
 use torc_solver::{Index, PackageId, Resolution, ResolveOptions, Resolver, Root, VersionIx};
 
-/// Loads the corpus `spec` (`KIND:PATH`) into the resolver's model. A
-/// Debian `Packages` file may be plain or `.xz`; an opam repository a
-/// `.tar.xz` or a directory holding `packages/`.
-fn load(spec: &str) -> Result<(String, Index), String> {
-    let Some((kind, path)) = spec.split_once(':') else {
-        return Err(format!("--corpus {spec:?}: expected KIND:PATH (debian:, opam: or crates:)"));
-    };
-    let path = Path::new(path);
-    match kind {
-        "crates" => torc::crates_io::read_tar_xz(path, &torc::crates_io::ImportOptions::default())
-            .map(|c| (kind.to_owned(), c.index))
-            .map_err(|e| e.to_string()),
-        "debian" => {
-            let text = if path.extension().is_some_and(|e| e == "xz") {
-                torc::debian::read_packages_xz(path).map_err(|e| e.to_string())?
-            } else {
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?
-            };
-            torc::debian::import(&text, &torc::debian::ImportOptions::default())
-                .map(|d| (kind.to_owned(), d.index))
-                .map_err(|e| format!("{}: {e}", path.display()))
-        }
-        "opam" => {
-            let options = torc::opam::ImportOptions::default();
-            let imported = if path.is_dir() {
-                torc::opam::import_dir(path, &options)
-            } else {
-                torc::opam::import_tar_xz(path, &options)
-            };
-            imported.map(|o| (kind.to_owned(), o.index)).map_err(|e| e.to_string())
-        }
-        other => Err(format!("--corpus: unknown kind `{other}`; expected debian, opam or crates")),
+/// Loads the corpus `spec` (`KIND:PATH`) into the resolver's model; an
+/// error is said as `--corpus` would be.
+fn load(spec: &str) -> Result<(&'static str, Index), String> {
+    match torc_corpora::load(spec, &ImportOptions::default()) {
+        Ok(corpus) => Ok((corpus.kind().name(), corpus.index)),
+        Err(e @ CorpusError::Spec { .. }) => Err(format!("--corpus {e}")),
+        Err(e @ CorpusError::UnknownKind { .. }) => Err(format!("--corpus: {e}")),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -82,12 +57,10 @@ pub fn main(spec: &str, args: &SolveArgs) -> ExitCode {
             let report = workload::installability(&index, |done, _| bar.set_position(done as u64));
             bar.finish_and_clear();
             if args.format == Format::Text {
-                let mut out = std::io::stdout().lock();
                 for u in &report.uninstallable {
-                    let _ = writeln!(out, "{} {}: {}", u.package, u.version, u.explanation);
+                    println!("{} {}: {}", u.package, u.version, u.explanation);
                 }
-                let _ = writeln!(
-                    out,
+                println!(
                     "{kind}: {} releases checked, {} installable, {} uninstallable ({} resolver calls); import {loaded_ms:.0} ms, check {:.0} ms",
                     report.checked,
                     report.installable,
@@ -125,7 +98,7 @@ pub fn main(spec: &str, args: &SolveArgs) -> ExitCode {
         println!("{}", serde_json::to_string_pretty(&json).expect("serialises"));
         return ExitCode::SUCCESS;
     }
-    single_request(&kind, &index, args)
+    single_request(kind, &index, args)
 }
 
 /// `--require NAME` (the newest release the resolver can install) or

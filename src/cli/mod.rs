@@ -1,5 +1,9 @@
 //! The `torc` subcommands.
 
+// First, so that its print macros are the ones every command uses.
+#[macro_use]
+pub mod out;
+
 pub mod corpus;
 pub mod gate;
 pub mod graph;

@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use thiserror::Error;
-use torc::index_doc::{self, IndexDocError};
+use torc_corpora::torc_index;
 use torc_solver::semver::{ReqError, SemverError, SemverRegistry, VersionReq};
 use torc_solver::{Fact, Index, PackageId, Preference, Resolution, ResolveOptions, Resolver, VersionIx};
 
@@ -23,8 +23,8 @@ pub struct SolveArgs {
     /// The registry: a `torc-index/1` JSON document.
     #[arg(long, value_name = "FILE", required_unless_present = "corpus", conflicts_with = "corpus")]
     pub index: Option<PathBuf>,
-    /// A real registry instead: `debian:Packages.xz`, `opam:opam-packages.tar.xz`
-    /// or `crates:crates-io-sparse-subset.tar.xz`.
+    /// A real registry instead: `debian:Packages.xz`, `opam:opam-packages.tar.xz`,
+    /// `crates:crates-io-sparse-subset.tar.xz` or `torc-index:index.json`.
     #[arg(long, value_name = "KIND:PATH")]
     pub corpus: Option<String>,
     /// With --corpus: check every package for installability alone.
@@ -63,7 +63,7 @@ pub enum Format {
 #[derive(Debug, Error)]
 pub enum SolveError {
     #[error(transparent)]
-    Index(#[from] IndexDocError),
+    Index(#[from] torc_corpora::Error),
     #[error("{file}: {source}")]
     Registry {
         file: String,
@@ -274,7 +274,7 @@ pub fn run(args: &SolveArgs) -> Result<Outcome, SolveError> {
     let requirements = args.require.iter().map(|r| parse_require(r)).collect::<Result<Vec<_>, _>>()?;
     let index_path = args.index.as_deref().unwrap_or(Path::new("-"));
     let file = index_path.display().to_string();
-    let mut registry = index_doc::read_index(index_path)?;
+    let mut registry = torc_index::read_index(index_path)?;
     registry.allow_prerelease(args.allow_prerelease);
     // Requested names missing from the index get an empty entry, so an
     // explanation can name them.

@@ -11,7 +11,8 @@
 //! space). Field names are case-insensitive. Only `Package`, `Version`,
 //! `Architecture`, `Depends`, `Pre-Depends`, `Provides`, `Conflicts`,
 //! `Breaks`, `Multi-Arch` and `Essential` are read; every other field is
-//! skipped. Lines starting with `#` are comments. [`read_packages_xz`]
+//! skipped. Lines starting with `#` are comments. [`read`] reads a file,
+//! plain or (when its name ends in `.xz`) compressed; [`read_packages_xz`]
 //! decompresses `Packages.xz`.
 //!
 //! # Model
@@ -63,7 +64,7 @@
 //! * `Recommends`, `Suggests`, `Enhances`, `Replaces` and `Built-Using` are
 //!   ignored (they do not restrict installability).
 //!
-//! Bad input is a [`DebianError`] naming the line and the field, never a
+//! Bad input is an [`Error::Line`] naming the file, line and field, never a
 //! panic: a line that is neither a field nor a continuation, a duplicate
 //! field, a missing `Package` or `Version`, an invalid version, package
 //! name or relation, a `Provides` with another operator than `=`.
@@ -72,26 +73,14 @@ mod version;
 
 pub use version::{compare_versions, Version, VersionError};
 
+use crate::{every_release, Corpus, Error, ImportOptions, Stats};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
-use std::io::{self, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, Read};
+use std::path::Path;
 use std::sync::Arc;
 use torc_solver::{Constraint, Dependency, Index, PackageId, VersionIx, VersionSet};
-
-/// How to read a `Packages` file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImportOptions {
-    /// The native architecture; stanzas of it and of `all` are imported.
-    pub architecture: String,
-}
-
-impl Default for ImportOptions {
-    fn default() -> Self {
-        ImportOptions { architecture: "amd64".to_owned() }
-    }
-}
 
 /// Counts gathered while importing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -117,67 +106,62 @@ pub struct ImportStats {
     pub skipped_architectures: usize,
 }
 
-/// The imported distribution: an [`Index`] whose roots are every release.
-#[derive(Clone, Debug)]
-pub struct DebianIndex {
-    pub index: Index,
-    pub stats: ImportStats,
+/// The release of package `name` whose version text is `version` (the
+/// first one when it exists for two architectures).
+pub(crate) fn find(index: &Index, name: &str, version: &str) -> Option<(PackageId, VersionIx)> {
+    let id = index.package_id(name)?;
+    let releases = &index.package(id).releases;
+    let version = version.trim();
+    let ix = releases
+        .iter()
+        .position(|r| r.label == version || r.label.strip_prefix(version).is_some_and(|rest| rest.starts_with(" [")))?;
+    Some((id, ix as VersionIx))
 }
 
-impl DebianIndex {
-    /// Every release, by package then ascending version.
-    pub fn roots(&self) -> Vec<(PackageId, VersionIx)> {
-        self.index
-            .packages()
-            .flat_map(|(id, package)| (0..package.releases.len() as VersionIx).map(move |ix| (id, ix)))
-            .collect()
-    }
-
-    /// The release of package `name` whose version text is `version` (the
-    /// first one when it exists for two architectures).
-    pub fn find(&self, name: &str, version: &str) -> Option<(PackageId, VersionIx)> {
-        let id = self.index.package_id(name)?;
-        let releases = &self.index.package(id).releases;
-        let version = version.trim();
-        let ix = releases.iter().position(|r| {
-            r.label == version || r.label.strip_prefix(version).is_some_and(|rest| rest.starts_with(" ["))
-        })?;
-        Some((id, ix as VersionIx))
-    }
+/// A malformed stanza or field, before the file is named. `field` is the
+/// field's name, or `<stanza>` for a line that is not a field.
+struct FieldError {
+    line: usize,
+    field: String,
+    message: String,
 }
 
-/// Why an import failed.
-#[derive(Debug, thiserror::Error)]
-pub enum DebianError {
-    /// The file could not be read or decompressed.
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    /// A malformed stanza or field. `field` is the field's name, or
-    /// `<stanza>` for a line that is not a field.
-    #[error("line {line}: field `{field}`: {message}")]
-    Field { line: usize, field: String, message: String },
+fn field_error(line: usize, field: &str, message: impl Into<String>) -> FieldError {
+    FieldError { line, field: field.to_owned(), message: message.into() }
 }
 
-fn field_error(line: usize, field: &str, message: impl Into<String>) -> DebianError {
-    DebianError::Field { line, field: field.to_owned(), message: message.into() }
+/// Reads the `Packages` file at `path` (decompressing it when its name ends
+/// in `.xz`) and imports it.
+pub fn read(path: &Path, options: &ImportOptions) -> Result<Corpus, Error> {
+    let text = if path.extension().is_some_and(|e| e == "xz") {
+        read_packages_xz(path)?
+    } else {
+        std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?
+    };
+    import(&text, &path.display().to_string(), options)
 }
 
 /// Reads and decompresses a `Packages.xz` file.
-pub fn read_packages_xz(path: impl AsRef<Path>) -> Result<String, DebianError> {
+pub fn read_packages_xz(path: impl AsRef<Path>) -> Result<String, Error> {
     let path = path.as_ref();
-    let io_error = |source| DebianError::Io { path: path.to_owned(), source };
+    let io_error = |source| Error::Io { path: path.to_owned(), source };
     let file = File::open(path).map_err(io_error)?;
     let mut text = String::new();
     xz2::read::XzDecoder::new(BufReader::new(file)).read_to_string(&mut text).map_err(io_error)?;
     Ok(text)
 }
 
-/// Imports the text of a `Packages` file.
-pub fn import(text: &str, options: &ImportOptions) -> Result<DebianIndex, DebianError> {
+/// Imports the text of a `Packages` file; `file` names it in errors.
+pub fn import(text: &str, file: &str, options: &ImportOptions) -> Result<Corpus, Error> {
+    import_text(text, options).map_err(|FieldError { line, field, message }| Error::Line {
+        file: file.to_owned(),
+        line,
+        field: Some(field),
+        message,
+    })
+}
+
+fn import_text(text: &str, options: &ImportOptions) -> Result<Corpus, FieldError> {
     let mut stats = ImportStats::default();
     let mut by_name: BTreeMap<String, Vec<Stanza>> = BTreeMap::new();
     for_each_stanza(text, |raw| {
@@ -275,7 +259,8 @@ pub fn import(text: &str, options: &ImportOptions) -> Result<DebianIndex, Debian
         }
     }
     stats.unknown_names = unknown.len();
-    Ok(DebianIndex { index, stats })
+    let roots = every_release(&index);
+    Ok(Corpus { index, stats: Stats::Debian(stats), roots })
 }
 
 /// Adds `constraint` to a disjunction, uniting it with an earlier
@@ -489,8 +474,8 @@ impl RawStanza<'_> {
 
 fn for_each_stanza<'a>(
     text: &'a str,
-    mut each: impl FnMut(RawStanza<'a>) -> Result<(), DebianError>,
-) -> Result<(), DebianError> {
+    mut each: impl FnMut(RawStanza<'a>) -> Result<(), FieldError>,
+) -> Result<(), FieldError> {
     let mut current: Option<RawStanza<'a>> = None;
     // The field the next continuation line belongs to: None before any
     // field, Some(None) for a field that is not read.
@@ -555,7 +540,7 @@ fn valid_package_name(name: &str) -> bool {
 }
 
 /// The stanza's fields, or `None` when it is of another architecture.
-fn parse_stanza(raw: &RawStanza<'_>, options: &ImportOptions) -> Result<Option<Stanza>, DebianError> {
+fn parse_stanza(raw: &RawStanza<'_>, options: &ImportOptions) -> Result<Option<Stanza>, FieldError> {
     let (line, name) = raw
         .get(Field::Package)
         .ok_or_else(|| field_error(raw.start, "Package", "missing in the stanza starting on this line"))?;
@@ -589,7 +574,7 @@ fn parse_stanza(raw: &RawStanza<'_>, options: &ImportOptions) -> Result<Option<S
             return Err(field_error(line, "Essential", format!("expected yes or no, found {value:?}")));
         }
     }
-    let relations = |field: Field, alternatives: bool| -> Result<Vec<Vec<Relation>>, DebianError> {
+    let relations = |field: Field, alternatives: bool| -> Result<Vec<Vec<Relation>>, FieldError> {
         match raw.get(field) {
             None => Ok(Vec::new()),
             Some((line, value)) => parse_relations(value, alternatives, options)
@@ -697,37 +682,44 @@ mod tests {
     use torc_solver::{Resolution, ResolveOptions, Resolver, Root};
 
     fn fixture(name: &str) -> String {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/debian").join(name);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/debian").join(name);
         std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
     }
 
-    fn small() -> DebianIndex {
-        import(&fixture("small.Packages"), &ImportOptions::default()).unwrap()
+    fn small() -> Corpus {
+        import(&fixture("small.Packages"), "small.Packages", &ImportOptions::default()).unwrap()
     }
 
-    fn labels(d: &DebianIndex, name: &str) -> Vec<String> {
+    fn stats(d: &Corpus) -> &ImportStats {
+        match &d.stats {
+            Stats::Debian(stats) => stats,
+            other => panic!("not Debian stats: {other:?}"),
+        }
+    }
+
+    fn labels(d: &Corpus, name: &str) -> Vec<String> {
         let id = d.index.package_id(name).unwrap_or_else(|| panic!("no package {name}"));
         d.index.package(id).releases.iter().map(|r| r.label.clone()).collect()
     }
 
     /// `name {versions} requirement` of a constraint.
-    fn show(d: &DebianIndex, c: &Constraint) -> String {
+    fn show(d: &Corpus, c: &Constraint) -> String {
         let releases = &d.index.package(c.package).releases;
         let versions: Vec<_> = c.versions.iter().map(|ix| releases[ix as usize].label.as_str()).collect();
         format!("{} {{{}}} {}", d.index.name(c.package), versions.join(", "), c.requirement)
     }
 
-    fn release<'d>(d: &'d DebianIndex, name: &str, version: &str) -> &'d torc_solver::Release {
+    fn release<'d>(d: &'d Corpus, name: &str, version: &str) -> &'d torc_solver::Release {
         let (p, ix) = d.find(name, version).unwrap_or_else(|| panic!("no {name} {version}"));
         d.index.release(p, ix)
     }
 
-    fn deps(d: &DebianIndex, name: &str, version: &str) -> Vec<Vec<String>> {
+    fn deps(d: &Corpus, name: &str, version: &str) -> Vec<Vec<String>> {
         let r = release(d, name, version);
         r.dependencies.iter().map(|dep| dep.alternatives.iter().map(|c| show(d, c)).collect()).collect()
     }
 
-    fn conflicts(d: &DebianIndex, name: &str, version: &str) -> Vec<String> {
+    fn conflicts(d: &Corpus, name: &str, version: &str) -> Vec<String> {
         release(d, name, version).conflicts.iter().map(|c| show(d, c)).collect()
     }
 
@@ -737,10 +729,10 @@ mod tests {
         assert_eq!(labels(&d, "base"), ["1.0~rc1-1", "1.0-1", "1.0-1+b1", "1:0.5-1"]);
         assert_eq!(labels(&d, "mawk"), ["1.2-1", "1.3.4.20200120-3.1"]);
         assert_eq!(labels(&d, "oldpkg"), ["1.0", "2.0"]);
-        let s = &d.stats;
+        let s = stats(&d);
         assert_eq!((s.stanzas, s.duplicates, s.skipped_architectures), (23, 1, 1));
         assert_eq!((s.packages, s.releases), (16, 21));
-        assert_eq!(d.roots().len(), 21);
+        assert_eq!(d.roots.len(), 21);
         assert_eq!(s.virtual_names, 3, "mail-transport-agent, python3-any, python3-api");
         assert_eq!(s.unknown_names, 4, "gone-forever, nonexistent, gcc, gcc-aarch64");
         assert_eq!((s.dependencies, s.conflicts), (15, 5));
@@ -841,10 +833,10 @@ mod tests {
     #[test]
     fn same_version_for_two_architectures() {
         let text = "Package: a\nVersion: 1.0\nArchitecture: amd64\n\nPackage: a\nVersion: 1.0\nArchitecture: all\n";
-        let d = import(text, &ImportOptions::default()).unwrap();
+        let d = import(text, "Packages", &ImportOptions::default()).unwrap();
         assert_eq!(labels(&d, "a"), ["1.0 [all]", "1.0 [amd64]"]);
         assert_eq!(d.find("a", "1.0"), Some((d.index.package_id("a").unwrap(), 0)));
-        assert_eq!(d.stats.duplicates, 0);
+        assert_eq!(stats(&d).duplicates, 0);
     }
 
     #[test]
@@ -871,8 +863,8 @@ mod tests {
             ("Package: a\nVersion: 1\nArchitecture: amd64 all\n", 3, "Architecture", "one architecture"),
         ];
         for (text, want_line, want_field, want_message) in cases {
-            match import(text, &ImportOptions::default()) {
-                Err(DebianError::Field { line, field, message }) => {
+            match import(text, "Packages", &ImportOptions::default()) {
+                Err(Error::Line { line, field: Some(field), message, .. }) => {
                     assert_eq!((line, field.as_str()), (want_line, want_field), "{text:?}: {message}");
                     assert!(message.contains(want_message), "{text:?}: {message}");
                 }
@@ -883,11 +875,11 @@ mod tests {
 
     #[test]
     fn empty_and_odd_but_valid_input() {
-        let d = import("", &ImportOptions::default()).unwrap();
-        assert_eq!(d.stats, ImportStats::default());
+        let d = import("", "Packages", &ImportOptions::default()).unwrap();
+        assert_eq!(stats(&d), &ImportStats::default());
         let text = "# comment\r\nPackage: a\r\nVersion: 1\r\nDepends:\r\n\r\n\r\n";
-        let d = import(text, &ImportOptions::default()).unwrap();
-        assert_eq!((d.stats.stanzas, d.stats.releases, d.stats.dependencies), (1, 1, 0));
+        let d = import(text, "Packages", &ImportOptions::default()).unwrap();
+        assert_eq!((stats(&d).stanzas, stats(&d).releases, stats(&d).dependencies), (1, 1, 0));
     }
 
     #[test]
@@ -895,20 +887,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("Packages.xz");
         let mut encoder = xz2::write::XzEncoder::new(File::create(&path).unwrap(), 6);
-        io::Write::write_all(&mut encoder, fixture("small.Packages").as_bytes()).unwrap();
+        std::io::Write::write_all(&mut encoder, fixture("small.Packages").as_bytes()).unwrap();
         encoder.finish().unwrap();
         assert_eq!(read_packages_xz(&path).unwrap(), fixture("small.Packages"));
-        assert!(matches!(read_packages_xz(dir.path().join("nope.xz")), Err(DebianError::Io { .. })));
+        assert!(matches!(read_packages_xz(dir.path().join("nope.xz")), Err(Error::Io { .. })));
         std::fs::write(&path, b"not xz").unwrap();
-        assert!(matches!(read_packages_xz(&path), Err(DebianError::Io { .. })));
+        assert!(matches!(read_packages_xz(&path), Err(Error::Io { .. })));
     }
 
-    /// The real file when it is there (`cargo test --release -p torc debian
+    /// The real file when it is there (`cargo test --release -p torc-corpora debian
     /// -- --nocapture` prints the timing).
     #[test]
     fn bookworm_corpus() {
         let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/debian-bookworm-main-amd64-Packages.xz");
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora/debian-bookworm-main-amd64-Packages.xz");
         if !path.is_file() {
             println!("skipped: no corpus at {}", path.display());
             return;
@@ -917,14 +909,14 @@ mod tests {
         let text = read_packages_xz(&path).unwrap();
         let read = start.elapsed();
         let start = Instant::now();
-        let d = import(&text, &ImportOptions::default()).unwrap();
+        let d = import(&text, "Packages", &ImportOptions::default()).unwrap();
         let imported = start.elapsed();
         println!("bookworm: read+unxz {read:.2?}, import {imported:.2?}: {:?}", d.stats);
-        let s = &d.stats;
+        let s = stats(&d);
         assert_eq!(s.stanzas, 63_440);
         assert_eq!(s.releases + s.duplicates + s.skipped_architectures, s.stanzas);
         assert!(s.packages > 60_000 && s.packages <= s.releases, "{s:?}");
-        assert_eq!(d.roots().len(), s.releases);
+        assert_eq!(d.roots.len(), s.releases);
         assert_eq!(d.index.release_count(), s.releases);
         // Most Breaks and Conflicts name versions older than bookworm's, which
         // match nothing and are dropped.

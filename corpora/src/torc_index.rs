@@ -13,7 +13,7 @@
 //! ```
 //!
 //! `depends`, `conflicts` and `yanked` are optional; any other key in a
-//! release is rejected. Every error is data ([`IndexDocError`]) and names the
+//! release is rejected. Every error is data ([`Error::Document`]) and names the
 //! file, the line and column, and the JSON path of the offending field:
 //!
 //! ```text
@@ -26,12 +26,12 @@
 //! in the *content* (a bad version inside a valid string) point at the
 //! exact place too. Nothing here panics on any input.
 
+use crate::{every_release, Corpus, Error, Location, Stats};
 use semver::{BuildMetadata, Version};
 use std::collections::HashMap;
-use std::fmt;
 use std::path::Path;
-use thiserror::Error;
 use torc_solver::semver::{ReqError, SemverRegistry, SemverRelease, VersionReq};
+use torc_solver::{Index, PackageId, VersionIx};
 
 /// The value of the `format` key this module reads.
 pub const FORMAT: &str = "torc-index/1";
@@ -43,57 +43,8 @@ const MAX_DEPTH: usize = 256;
 const DOCUMENT_KEYS: &str = "format, packages";
 const RELEASE_KEYS: &str = "version, depends, conflicts, yanked";
 
-/// A place in a file, 1-based; the column counts characters.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Location {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
-    }
-}
-
-/// Why an index document was refused.
-#[derive(Debug, Error)]
-pub enum IndexDocError {
-    #[error("{file}: cannot read: {source}")]
-    Read {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{file}: not valid UTF-8 (byte {offset})")]
-    NotUtf8 { file: String, offset: usize },
-    /// Everything found while reading the text: `at`, then the JSON path
-    /// of the field (empty for the document itself), then what is wrong.
-    #[error("{at}: {}{problem}", path_prefix(.path))]
-    Invalid { at: Location, path: String, problem: Box<Problem> },
-}
-
-impl IndexDocError {
-    /// Where in the file the problem is, when it is about the text.
-    pub fn location(&self) -> Option<&Location> {
-        match self {
-            IndexDocError::Invalid { at, .. } => Some(at),
-            _ => None,
-        }
-    }
-}
-
-fn path_prefix(path: &str) -> String {
-    if path.is_empty() {
-        String::new()
-    } else {
-        format!("{path}: ")
-    }
-}
-
 /// What is wrong at a [`Location`].
-#[derive(Debug, Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum Problem {
     #[error("malformed JSON: {0}")]
     Syntax(String),
@@ -134,18 +85,57 @@ fn build_note(same_text: &bool) -> &'static str {
     }
 }
 
+/// Counts of an imported document.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportStats {
+    /// Packages with at least one release.
+    pub packages: usize,
+    /// Releases (= roots), yanked ones included.
+    pub releases: usize,
+    /// Of which yanked.
+    pub yanked: usize,
+}
+
+/// Reads the index document at `path` into a [`Corpus`]: every release,
+/// requirements matched by Torc's rules (a pre-release only by a
+/// requirement naming one of the same `major.minor.patch`).
+pub fn load(path: &Path) -> Result<Corpus, Error> {
+    let registry = read_index(path)?;
+    let index = registry
+        .build()
+        .map_err(|source| Error::Registry { file: path.display().to_string(), source: Box::new(source) })?;
+    let roots = every_release(&index);
+    let stats = ImportStats {
+        packages: index.packages().filter(|(_, p)| !p.releases.is_empty()).count(),
+        releases: roots.len(),
+        yanked: registry.releases().iter().filter(|r| r.yanked).count(),
+    };
+    Ok(Corpus { index, stats: Stats::TorcIndex(stats), roots })
+}
+
+/// Release `version` of package `name` in an index built from a document:
+/// semver precedence, so build metadata does not count.
+pub(crate) fn find(index: &Index, name: &str, version: &str) -> Option<(PackageId, VersionIx)> {
+    let without_build = |v: Version| Version { build: BuildMetadata::EMPTY, ..v };
+    let wanted = without_build(Version::parse(version).ok()?);
+    let package = index.package_id(name)?;
+    let releases = &index.package(package).releases;
+    let ix = releases.iter().position(|r| Version::parse(&r.label).is_ok_and(|v| without_build(v) == wanted))?;
+    Some((package, ix as VersionIx))
+}
+
 /// Reads the index document at `path` into a registry.
-pub fn read_index(path: &Path) -> Result<SemverRegistry, IndexDocError> {
+pub fn read_index(path: &Path) -> Result<SemverRegistry, Error> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| IndexDocError::Read { file: file.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
     let source = String::from_utf8(bytes)
-        .map_err(|e| IndexDocError::NotUtf8 { file: file.clone(), offset: e.utf8_error().valid_up_to() })?;
+        .map_err(|e| Error::NotUtf8 { file: file.clone(), offset: e.utf8_error().valid_up_to() })?;
     parse_index(&source, &file)
 }
 
 /// Reads an index document from `source` into a registry; `file` names it
 /// in error messages.
-pub fn parse_index(source: &str, file: &str) -> Result<SemverRegistry, IndexDocError> {
+pub fn parse_index(source: &str, file: &str) -> Result<SemverRegistry, Error> {
     let mut registry = SemverRegistry::new();
     for release in parse_releases(source, file)? {
         registry.add_release(release);
@@ -155,7 +145,7 @@ pub fn parse_index(source: &str, file: &str) -> Result<SemverRegistry, IndexDocE
 
 /// Reads an index document from `source` into its releases, in the order
 /// of the file (packages in document order, releases in list order).
-pub fn parse_releases(source: &str, file: &str) -> Result<Vec<SemverRelease>, IndexDocError> {
+pub fn parse_releases(source: &str, file: &str) -> Result<Vec<SemverRelease>, Error> {
     let lines = LineMap::new(source, file);
     // Syntax first, with serde_json's messages and positions.
     // (Into a `Value`, not `IgnoredAny`: its messages are the better ones,
@@ -163,7 +153,7 @@ pub fn parse_releases(source: &str, file: &str) -> Result<Vec<SemverRelease>, In
     if let Err(e) = serde_json::from_str::<serde_json::Value>(source) {
         return Err(lines.serde_error(&e));
     }
-    let root = Parser::new(source).document().map_err(|(offset, message)| IndexDocError::Invalid {
+    let root = Parser::new(source).document().map_err(|(offset, message)| Error::Document {
         at: lines.at(offset),
         path: String::new(),
         problem: Box::new(Problem::Syntax(message)),
@@ -200,7 +190,7 @@ impl<'s> LineMap<'s> {
     }
 
     /// serde_json counts columns in bytes; report characters like the rest.
-    fn serde_error(&self, e: &serde_json::Error) -> IndexDocError {
+    fn serde_error(&self, e: &serde_json::Error) -> Error {
         let text = e.to_string();
         let suffix = format!(" at line {} column {}", e.line(), e.column());
         let message = text.strip_suffix(&suffix).unwrap_or(&text).to_owned();
@@ -217,7 +207,7 @@ impl<'s> LineMap<'s> {
             at.line = e.line();
             at
         };
-        IndexDocError::Invalid { at, path: String::new(), problem: Box::new(Problem::Syntax(message)) }
+        Error::Document { at, path: String::new(), problem: Box::new(Problem::Syntax(message)) }
     }
 }
 
@@ -462,11 +452,11 @@ struct Seen {
 }
 
 impl Reader<'_, '_> {
-    fn error(&self, offset: usize, path: &JsonPath, problem: Problem) -> IndexDocError {
-        IndexDocError::Invalid { at: self.lines.at(offset), path: path.0.clone(), problem: Box::new(problem) }
+    fn error(&self, offset: usize, path: &JsonPath, problem: Problem) -> Error {
+        Error::Document { at: self.lines.at(offset), path: path.0.clone(), problem: Box::new(problem) }
     }
 
-    fn type_error(&self, node: &Node, path: &JsonPath, expected: &'static str) -> IndexDocError {
+    fn type_error(&self, node: &Node, path: &JsonPath, expected: &'static str) -> Error {
         self.error(node.start, path, Problem::Type { expected, found: node.value.kind() })
     }
 
@@ -477,7 +467,7 @@ impl Reader<'_, '_> {
         node: &'n Node,
         path: &JsonPath,
         known: Option<(&[&str], &'static str)>,
-    ) -> Result<&'n [(Str, Node)], IndexDocError> {
+    ) -> Result<&'n [(Str, Node)], Error> {
         let Value::Object(entries) = &node.value else {
             return Err(self.type_error(node, path, "an object"));
         };
@@ -499,7 +489,7 @@ impl Reader<'_, '_> {
         Ok(entries)
     }
 
-    fn document(mut self, root: &Node) -> Result<Vec<SemverRelease>, IndexDocError> {
+    fn document(mut self, root: &Node) -> Result<Vec<SemverRelease>, Error> {
         let top = JsonPath::default();
         let Value::Object(entries) = &root.value else {
             return Err(self.type_error(root, &top, "an object"));
@@ -533,7 +523,7 @@ impl Reader<'_, '_> {
         Ok(self.releases)
     }
 
-    fn check_name(&self, name: &Str, path: &JsonPath) -> Result<(), IndexDocError> {
+    fn check_name(&self, name: &Str, path: &JsonPath) -> Result<(), Error> {
         let reason = if name.text.is_empty() {
             "empty"
         } else if name.text.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -544,7 +534,7 @@ impl Reader<'_, '_> {
         Err(self.error(name.start, path, Problem::InvalidName { name: name.text.clone(), reason }))
     }
 
-    fn package(&mut self, name: &Str, releases: &Node, path: &JsonPath) -> Result<(), IndexDocError> {
+    fn package(&mut self, name: &Str, releases: &Node, path: &JsonPath) -> Result<(), Error> {
         self.check_name(name, path)?;
         let Value::Array(items) = &releases.value else {
             return Err(self.type_error(releases, path, "an array of releases"));
@@ -575,7 +565,7 @@ impl Reader<'_, '_> {
     }
 
     /// One release, and the offset of its version string.
-    fn release(&self, package: &str, node: &Node, path: &JsonPath) -> Result<(SemverRelease, usize), IndexDocError> {
+    fn release(&self, package: &str, node: &Node, path: &JsonPath) -> Result<(SemverRelease, usize), Error> {
         let entries = self.entries(node, path, Some((&["version", "depends", "conflicts", "yanked"], RELEASE_KEYS)))?;
         let field = |name: &str| {
             entries.iter().find(|(key, _)| key.text == name).map(|(_, v)| v).filter(|v| !matches!(v.value, Value::Null))
@@ -612,7 +602,7 @@ impl Reader<'_, '_> {
     }
 
     /// `{"name": "requirement", ...}`
-    fn requirements(&self, node: &Node, path: &JsonPath) -> Result<Vec<(String, VersionReq)>, IndexDocError> {
+    fn requirements(&self, node: &Node, path: &JsonPath) -> Result<Vec<(String, VersionReq)>, Error> {
         let mut out = Vec::new();
         for (name, req) in self.entries(node, path, None)? {
             let path = path.key(&name.text);

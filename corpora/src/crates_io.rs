@@ -66,27 +66,19 @@
 //! with [`VersionReq::parse_with`], and the matching set is computed once
 //! per (crate, requirement text) and then shared.
 //!
-//! A line that cannot be read is an [`ImportError::Line`] naming the file,
+//! A line that cannot be read is an [`Error::Line`] naming the file,
 //! the line number and the field; the importer never panics on bad input.
 
+use crate::{Corpus, Error, ImportOptions, Stats};
 use serde::Deserialize;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{self, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, Read};
+use std::path::Path;
 use std::sync::Arc;
 use torc_solver::semver::{BareVersion, VersionReq};
 use torc_solver::{Constraint, Index, PackageId, VersionIx, VersionSet};
-
-/// Which versions to import.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ImportOptions {
-    /// Import versions with a pre-release tag (`1.0.0-beta.2`).
-    pub include_prereleases: bool,
-    /// Import yanked versions (marked yanked in the [`Index`]).
-    pub include_yanked: bool,
-}
 
 /// Counts gathered while importing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -127,59 +119,21 @@ pub struct ImportStats {
     pub multi_range_requirements: usize,
 }
 
-/// The imported registry: an [`Index`] and every imported release as a root.
-#[derive(Clone, Debug)]
-pub struct CratesIndex {
-    pub index: Index,
-    pub stats: ImportStats,
-    roots: Vec<(PackageId, VersionIx)>,
-}
-
-impl CratesIndex {
-    /// Every imported release, by package then ascending version.
-    pub fn roots(&self) -> impl ExactSizeIterator<Item = (PackageId, VersionIx)> + '_ {
-        self.roots.iter().copied()
-    }
-
-    /// The package holding `version` of crate `name`, and its position.
-    pub fn find(&self, name: &str, version: &str) -> Option<(PackageId, VersionIx)> {
-        let parsed = semver::Version::parse(version).ok()?;
-        let package = self.index.package_id(&package_name(name, &parsed))?;
-        let releases = &self.index.package(package).releases;
-        let ix = releases.iter().position(|r| r.label == version)?;
-        Some((package, ix as VersionIx))
-    }
-}
-
-/// Why an import failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    /// The archive could not be opened or read.
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    /// An entry of the archive could not be read (or is not UTF-8).
-    #[error("cannot read index file {file}: {source}")]
-    Entry {
-        file: String,
-        #[source]
-        source: io::Error,
-    },
-    /// A line of an index file is malformed. `field` is a JSON path such as
-    /// `vers` or `deps[2].req`, `<json>` for a syntax error, or `<line>`.
-    #[error("{file}:{line}: field `{field}`: {message}")]
-    Line { file: String, line: usize, field: String, message: String },
+/// The package holding `version` of crate `name`, and its position.
+pub(crate) fn find(index: &Index, name: &str, version: &str) -> Option<(PackageId, VersionIx)> {
+    let parsed = semver::Version::parse(version).ok()?;
+    let package = index.package_id(&package_name(name, &parsed))?;
+    let releases = &index.package(package).releases;
+    let ix = releases.iter().position(|r| r.label == version)?;
+    Some((package, ix as VersionIx))
 }
 
 /// Reads a sparse index from a `.tar.xz` archive.
-pub fn read_tar_xz(path: &Path, options: &ImportOptions) -> Result<CratesIndex, ImportError> {
-    let io_error = |source| ImportError::Io { path: path.to_owned(), source };
+pub fn read_tar_xz(path: &Path, options: &ImportOptions) -> Result<Corpus, Error> {
+    let io_error = |source| Error::Io { path: path.to_owned(), source };
     let file = File::open(path).map_err(io_error)?;
     let mut archive = tar::Archive::new(xz2::read::XzDecoder::new(BufReader::new(file)));
-    let mut importer = Importer::new(*options);
+    let mut importer = Importer::new(options.clone());
     let mut contents = String::new();
     for entry in archive.entries().map_err(io_error)? {
         let mut entry = entry.map_err(io_error)?;
@@ -193,7 +147,7 @@ pub fn read_tar_xz(path: &Path, options: &ImportOptions) -> Result<CratesIndex, 
         }
         contents.clear();
         if let Err(source) = entry.read_to_string(&mut contents) {
-            return Err(ImportError::Entry { file: name, source });
+            return Err(Error::Entry { file: name, source });
         }
         importer.add_file(name, &contents)?;
     }
@@ -204,8 +158,8 @@ pub fn read_tar_xz(path: &Path, options: &ImportOptions) -> Result<CratesIndex, 
 pub fn read_lines(
     files: impl IntoIterator<Item = (String, String)>,
     options: &ImportOptions,
-) -> Result<CratesIndex, ImportError> {
-    let mut importer = Importer::new(*options);
+) -> Result<Corpus, Error> {
+    let mut importer = Importer::new(options.clone());
     for (name, contents) in files {
         importer.add_file(name, &contents)?;
     }
@@ -309,16 +263,16 @@ impl Importer {
         Importer { options, files: Vec::new(), crates: HashMap::new(), stats: ImportStats::default() }
     }
 
-    fn line_error(&self, file: usize, line: usize, field: impl Into<String>, message: impl Into<String>) -> ImportError {
-        ImportError::Line {
+    fn line_error(&self, file: usize, line: usize, field: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Line {
             file: self.files[file].clone(),
             line,
-            field: field.into(),
+            field: Some(field.into()),
             message: message.into(),
         }
     }
 
-    fn add_file(&mut self, name: String, contents: &str) -> Result<(), ImportError> {
+    fn add_file(&mut self, name: String, contents: &str) -> Result<(), Error> {
         let file = self.files.len();
         self.files.push(name);
         self.stats.files += 1;
@@ -341,7 +295,7 @@ impl Importer {
         Ok(())
     }
 
-    fn add_version(&mut self, file: usize, line: usize, raw: RawVersion) -> Result<(), ImportError> {
+    fn add_version(&mut self, file: usize, line: usize, raw: RawVersion) -> Result<(), Error> {
         let version = semver::Version::parse(raw.vers.trim())
             .map_err(|err| self.line_error(file, line, "vers", format!("invalid version {:?}: {err}", raw.vers)))?;
         if raw.name.is_empty() {
@@ -408,7 +362,7 @@ impl Importer {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<CratesIndex, ImportError> {
+    fn finish(mut self) -> Result<Corpus, Error> {
         let mut index = Index::new();
         let mut roots = Vec::new();
 
@@ -484,7 +438,7 @@ impl Importer {
             }
         }
 
-        Ok(CratesIndex { index, stats: self.stats, roots })
+        Ok(Corpus { index, stats: Stats::Crates(self.stats), roots })
     }
 
     /// The constraint for requirement `text` on crate `krate`.
@@ -608,7 +562,14 @@ mod tests {
         format!(r#"{{"name":"{name}","req":"{req}","features":[],"optional":false,"default_features":true,"target":null,"kind":"normal"}}"#)
     }
 
-    fn import(files: &[(&str, Vec<String>)], options: ImportOptions) -> Result<CratesIndex, ImportError> {
+    fn stats(c: &Corpus) -> &ImportStats {
+        match &c.stats {
+            Stats::Crates(stats) => stats,
+            other => panic!("not crates.io stats: {other:?}"),
+        }
+    }
+
+    fn import(files: &[(&str, Vec<String>)], options: ImportOptions) -> Result<Corpus, Error> {
         read_lines(files.iter().map(|(name, lines)| (name.to_string(), lines.join("\n"))), &options)
     }
 
@@ -618,7 +579,7 @@ mod tests {
     }
 
     /// (package, versions, requirement) of each dependency of a release.
-    fn deps_of(c: &CratesIndex, name: &str, version: &str) -> Vec<(String, Vec<String>, String)> {
+    fn deps_of(c: &Corpus, name: &str, version: &str) -> Vec<(String, Vec<String>, String)> {
         let (p, ix) = c.find(name, version).unwrap_or_else(|| panic!("no {name} {version}"));
         c.index
             .release(p, ix)
@@ -658,11 +619,11 @@ mod tests {
         assert_eq!(labels(&c.index, "a@0.0.7"), ["0.0.7"]);
         assert_eq!(labels(&c.index, "a@0.0.8"), ["0.0.8"]);
         assert_eq!(labels(&c.index, "a@2"), ["2.0.0"]);
-        assert_eq!(c.stats.crates, 1);
-        assert_eq!(c.stats.versions, 8);
-        assert_eq!(c.stats.packages, 5);
-        assert_eq!(c.roots().len(), 8);
-        let mut roots: Vec<_> = c.roots().map(|(p, ix)| format!("{} {}", c.index.name(p), c.index.release(p, ix).label)).collect();
+        assert_eq!(stats(&c).crates, 1);
+        assert_eq!(stats(&c).versions, 8);
+        assert_eq!(stats(&c).packages, 5);
+        assert_eq!(c.roots.len(), 8);
+        let mut roots: Vec<_> = c.roots.iter().map(|&(p, ix)| format!("{} {}", c.index.name(p), c.index.release(p, ix).label)).collect();
         roots.sort();
         assert_eq!(roots[0], "a@0.0.7 0.0.7");
         assert!(roots.contains(&"a@1 1.10.0".to_owned()));
@@ -697,12 +658,12 @@ mod tests {
         assert_eq!(names, ["lib@1", "cc@1", "winapi@1", "real@1"]);
         assert_eq!(deps[0].1, ["1.0.0", "1.1.0"]);
         assert_eq!(deps[0].2, "^1.0");
-        assert_eq!(c.stats.dependency_edges, 4);
-        assert_eq!(c.stats.dropped_dev_dependencies, 1);
-        assert_eq!(c.stats.dropped_optional_dependencies, 1);
-        assert_eq!(c.stats.build_dependencies, 1);
-        assert_eq!(c.stats.target_dependencies, 1);
-        assert_eq!(c.stats.renamed_dependencies, 1);
+        assert_eq!(stats(&c).dependency_edges, 4);
+        assert_eq!(stats(&c).dropped_dev_dependencies, 1);
+        assert_eq!(stats(&c).dropped_optional_dependencies, 1);
+        assert_eq!(stats(&c).build_dependencies, 1);
+        assert_eq!(stats(&c).target_dependencies, 1);
+        assert_eq!(stats(&c).renamed_dependencies, 1);
     }
 
     #[test]
@@ -713,7 +674,7 @@ mod tests {
         ];
         let c = import(&files, ImportOptions::default()).unwrap();
         assert_eq!(deps_of(&c, "app", "1.0.0"), [("b@1".to_owned(), vec!["1.0.0".to_owned(), "1.5.0".to_owned()], ">=0.3, <2".to_owned())]);
-        assert_eq!(c.stats.multi_range_requirements, 1);
+        assert_eq!(stats(&c).multi_range_requirements, 1);
     }
 
     #[test]
@@ -727,9 +688,9 @@ mod tests {
         assert_eq!(deps[0], ("b@none".to_owned(), vec![], "^3".to_owned()));
         assert_eq!(deps[1], ("ghost@none".to_owned(), vec![], "1".to_owned()));
         assert_eq!(c.index.package(c.index.package_id("b@none").unwrap()).releases.len(), 0);
-        assert_eq!(c.stats.unmatched_dependencies, 2);
+        assert_eq!(stats(&c).unmatched_dependencies, 2);
         // Packages without releases are not roots.
-        assert_eq!(c.roots().len(), 2);
+        assert_eq!(c.roots.len(), 2);
     }
 
     #[test]
@@ -749,8 +710,8 @@ mod tests {
         assert_eq!(deps.len(), 2);
         assert_eq!(deps[0].1, ["1.0.0", "1.1.0"]);
         assert_eq!(deps[1].1, ["1.1.0"]);
-        assert_eq!(c.stats.requirements, 2);
-        assert_eq!(c.stats.dependency_edges, 3);
+        assert_eq!(stats(&c).requirements, 2);
+        assert_eq!(stats(&c).dependency_edges, 3);
     }
 
     #[test]
@@ -762,13 +723,13 @@ mod tests {
         ];
         let c = import(&files, ImportOptions::default()).unwrap();
         assert_eq!(labels(&c.index, "b@1"), ["1.0.0"]);
-        assert_eq!(c.stats.skipped_prereleases, 1);
-        assert_eq!(c.stats.skipped_yanked, 1);
+        assert_eq!(stats(&c).skipped_prereleases, 1);
+        assert_eq!(stats(&c).skipped_yanked, 1);
         let deps = deps_of(&c, "app", "1.0.0");
         assert_eq!(deps[0].0, "b@none");
         assert_eq!(deps[1].0, "b@none");
 
-        let all = ImportOptions { include_prereleases: true, include_yanked: true };
+        let all = ImportOptions { include_prereleases: true, include_yanked: true, ..ImportOptions::default() };
         let c = import(&files, all).unwrap();
         assert_eq!(labels(&c.index, "b@1"), ["1.0.0", "1.2.0", "1.3.0-rc.1"]);
         let b = c.index.package_id("b@1").unwrap();
@@ -781,7 +742,7 @@ mod tests {
 
     fn error_of(files: &[(&str, Vec<String>)]) -> (String, usize, String, String) {
         match import(files, ImportOptions::default()) {
-            Err(ImportError::Line { file, line, field, message }) => (file, line, field, message),
+            Err(Error::Line { file, line, field: Some(field), message }) => (file, line, field, message),
             Err(other) => panic!("unexpected error {other}"),
             Ok(_) => panic!("expected an error"),
         }
@@ -833,28 +794,28 @@ mod tests {
         add("index/1/b", [line("b", "1.0.0", &[]), line("b", "1.0.1", &[])].join("\n") + "\n");
         builder.into_inner().unwrap().finish().unwrap();
         let c = read_tar_xz(&path, &ImportOptions::default()).unwrap();
-        assert_eq!(c.stats.files, 2);
-        assert_eq!(c.stats.versions, 3);
+        assert_eq!(stats(&c).files, 2);
+        assert_eq!(stats(&c).versions, 3);
         assert_eq!(deps_of(&c, "app", "1.0.0")[0].1, ["1.0.0", "1.0.1"]);
         let missing = read_tar_xz(&dir.path().join("nope.tar.xz"), &ImportOptions::default()).unwrap_err();
-        assert!(matches!(missing, ImportError::Io { .. }));
+        assert!(matches!(missing, Error::Io { .. }));
     }
 
     /// The real corpus, when it is there: `cargo test --release -- --ignored`.
     #[test]
-    #[ignore = "reads ../shared/corpora/crates-io-sparse-subset.tar.xz"]
+    #[ignore = "reads ../../shared/corpora/crates-io-sparse-subset.tar.xz"]
     fn corpus_imports() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/crates-io-sparse-subset.tar.xz");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora/crates-io-sparse-subset.tar.xz");
         if !path.is_file() {
             eprintln!("no corpus at {}, skipping", path.display());
             return;
         }
         let c = read_tar_xz(&path, &ImportOptions::default()).unwrap();
-        assert_eq!((c.stats.files, c.stats.lines, c.stats.crates), (556, 21_926, 556));
-        assert_eq!(c.stats.versions + c.stats.skipped_prereleases + c.stats.skipped_yanked, 21_926);
-        assert_eq!(c.roots().len(), c.stats.versions);
-        assert_eq!(c.index.release_count(), c.stats.versions);
-        let all = read_tar_xz(&path, &ImportOptions { include_prereleases: true, include_yanked: true }).unwrap();
-        assert_eq!(all.stats.versions, 21_926);
+        assert_eq!((stats(&c).files, stats(&c).lines, stats(&c).crates), (556, 21_926, 556));
+        assert_eq!(stats(&c).versions + stats(&c).skipped_prereleases + stats(&c).skipped_yanked, 21_926);
+        assert_eq!(c.roots.len(), stats(&c).versions);
+        assert_eq!(c.index.release_count(), stats(&c).versions);
+        let all = read_tar_xz(&path, &ImportOptions { include_prereleases: true, include_yanked: true, ..ImportOptions::default() }).unwrap();
+        assert_eq!(stats(&all).versions, 21_926);
     }
 }

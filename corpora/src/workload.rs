@@ -9,7 +9,7 @@
 //! covered are resolved; each uninstallable one gets its own explanation.
 //!
 //! ```
-//! use torc::workload::installability;
+//! use torc_corpora::workload::installability;
 //! use torc_solver::{Index, VersionSet};
 //!
 //! let mut index = Index::new();

@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use std::cmp::Ordering;
-//! use torc::opam::compare_versions;
+//! use torc_corpora::opam::compare_versions;
 //! assert_eq!(compare_versions("1.0~beta", "1.0"), Ordering::Less);
 //! assert_eq!(compare_versions("1.10", "1.9"), Ordering::Greater);
 //! assert_eq!(compare_versions("v0.15", "0.15"), Ordering::Greater);

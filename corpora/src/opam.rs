@@ -83,7 +83,7 @@
 //! not UTF-8, a duplicate version) is skipped and counted by reason in
 //! [`ImportStats::skipped`], with the first few messages kept in
 //! [`ImportStats::skipped_examples`]. With [`ImportOptions::strict`] the
-//! first one is returned as [`OpamError::File`], naming the file and line.
+//! first one is returned as [`Error::Line`], naming the file and line.
 //! The importer never panics on bad input.
 
 mod formula;
@@ -93,34 +93,15 @@ mod version;
 pub use formula::{Atom, Formula, VersionFormula};
 pub use version::compare_versions;
 
+use crate::{Corpus, Error, ImportOptions, Stats};
 use formula::{Evaluator, Tally};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{self, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, Read};
+use std::path::Path;
 use syntax::{parse_file, Item, LogOp, RelOp, Value};
 use torc_solver::{Constraint, Dependency, Index, PackageId, VersionIx, VersionSet};
-
-/// How to import.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ImportOptions {
-    /// Fail on the first malformed file instead of skipping it.
-    pub strict: bool,
-    /// Replace `version` in version constraints by the release's own version
-    /// instead of dropping the constraint.
-    pub substitute_own_version: bool,
-    /// Most clauses one field may have after conversion to CNF (default
-    /// 4096: the largest field of the opam repository, `hol_light`'s six
-    /// alternative toolchains, needs 1280).
-    pub cnf_cap: usize,
-}
-
-impl Default for ImportOptions {
-    fn default() -> Self {
-        ImportOptions { strict: false, substitute_own_version: false, cnf_cap: 4096 }
-    }
-}
 
 /// Counts gathered while importing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -169,51 +150,21 @@ impl ImportStats {
     }
 }
 
-/// The imported repository: an [`Index`] and every release as a root.
-#[derive(Clone, Debug)]
-pub struct OpamIndex {
-    pub index: Index,
-    pub stats: ImportStats,
-    roots: Vec<(PackageId, VersionIx)>,
-}
-
-impl OpamIndex {
-    /// Every imported release, by package name then ascending version.
-    pub fn roots(&self) -> impl ExactSizeIterator<Item = (PackageId, VersionIx)> + '_ {
-        self.roots.iter().copied()
-    }
-
-    /// Release `version` of package `name` (compared as opam versions, so
-    /// `1.00` finds `1.0`).
-    pub fn find(&self, name: &str, version: &str) -> Option<(PackageId, VersionIx)> {
-        let package = self.index.package_id(name)?;
-        let releases = &self.index.package(package).releases;
-        let ix = releases.binary_search_by(|r| compare_versions(&r.label, version)).ok()?;
-        Some((package, ix as VersionIx))
-    }
-}
-
-/// Why an import failed.
-#[derive(Debug, thiserror::Error)]
-pub enum OpamError {
-    /// The archive or directory could not be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    /// A file is malformed (strict mode only).
-    #[error("{file}:{line}: {message}")]
-    File { file: String, line: usize, message: String },
+/// Release `version` of package `name` (compared as opam versions, so
+/// `1.00` finds `1.0`).
+pub(crate) fn find(index: &Index, name: &str, version: &str) -> Option<(PackageId, VersionIx)> {
+    let package = index.package_id(name)?;
+    let releases = &index.package(package).releases;
+    let ix = releases.binary_search_by(|r| compare_versions(&r.label, version)).ok()?;
+    Some((package, ix as VersionIx))
 }
 
 /// Reads a repository from a `.tar.xz` archive of its `packages/` tree.
-pub fn import_tar_xz(path: &Path, options: &ImportOptions) -> Result<OpamIndex, OpamError> {
-    let io_error = |source| OpamError::Io { path: path.to_owned(), source };
+pub fn import_tar_xz(path: &Path, options: &ImportOptions) -> Result<Corpus, Error> {
+    let io_error = |source| Error::Io { path: path.to_owned(), source };
     let file = File::open(path).map_err(io_error)?;
     let mut archive = tar::Archive::new(xz2::read::XzDecoder::new(BufReader::new(file)));
-    let mut importer = Importer::new(*options);
+    let mut importer = Importer::new(options.clone());
     let mut bytes = Vec::new();
     for entry in archive.entries().map_err(io_error)? {
         let mut entry = entry.map_err(io_error)?;
@@ -233,11 +184,11 @@ pub fn import_tar_xz(path: &Path, options: &ImportOptions) -> Result<OpamIndex, 
 
 /// Reads a repository from a directory holding (somewhere below it) the
 /// `NAME/NAME.VERSION/opam` files.
-pub fn import_dir(root: &Path, options: &ImportOptions) -> Result<OpamIndex, OpamError> {
+pub fn import_dir(root: &Path, options: &ImportOptions) -> Result<Corpus, Error> {
     let mut files = Vec::new();
     let mut stack = vec![root.to_owned()];
     while let Some(dir) = stack.pop() {
-        let io_error = |source| OpamError::Io { path: dir.clone(), source };
+        let io_error = |source| Error::Io { path: dir.clone(), source };
         for entry in std::fs::read_dir(&dir).map_err(io_error)? {
             let path = entry.map_err(io_error)?.path();
             if path.is_dir() {
@@ -248,9 +199,9 @@ pub fn import_dir(root: &Path, options: &ImportOptions) -> Result<OpamIndex, Opa
         }
     }
     files.sort();
-    let mut importer = Importer::new(*options);
+    let mut importer = Importer::new(options.clone());
     for path in files {
-        let bytes = std::fs::read(&path).map_err(|source| OpamError::Io { path: path.clone(), source })?;
+        let bytes = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
         let name = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
         importer.add_bytes(name, &bytes)?;
     }
@@ -261,8 +212,8 @@ pub fn import_dir(root: &Path, options: &ImportOptions) -> Result<OpamIndex, Opa
 pub fn import_files<P: AsRef<str>, T: AsRef<str>>(
     files: impl IntoIterator<Item = (P, T)>,
     options: &ImportOptions,
-) -> Result<OpamIndex, OpamError> {
-    let mut importer = Importer::new(*options);
+) -> Result<Corpus, Error> {
+    let mut importer = Importer::new(options.clone());
     for (path, text) in files {
         importer.add_file(path.as_ref().to_owned(), text.as_ref())?;
     }
@@ -307,7 +258,7 @@ impl Importer {
         Importer { options, files: Vec::new(), packages: HashMap::new(), stats: ImportStats::default() }
     }
 
-    fn add_bytes(&mut self, path: String, bytes: &[u8]) -> Result<(), OpamError> {
+    fn add_bytes(&mut self, path: String, bytes: &[u8]) -> Result<(), Error> {
         match std::str::from_utf8(bytes) {
             Ok(text) => self.add_file(path, text),
             Err(err) => {
@@ -318,9 +269,9 @@ impl Importer {
         }
     }
 
-    fn skip(&mut self, path: &str, (reason, line, message): Skip) -> Result<(), OpamError> {
+    fn skip(&mut self, path: &str, (reason, line, message): Skip) -> Result<(), Error> {
         if self.options.strict {
-            return Err(OpamError::File { file: path.to_owned(), line, message });
+            return Err(Error::Line { file: path.to_owned(), line, field: None, message });
         }
         *self.stats.skipped.entry(reason).or_default() += 1;
         if reason == "duplicate-version" {
@@ -332,7 +283,7 @@ impl Importer {
         Ok(())
     }
 
-    fn add_file(&mut self, path: String, text: &str) -> Result<(), OpamError> {
+    fn add_file(&mut self, path: String, text: &str) -> Result<(), Error> {
         self.stats.files += 1;
         let Some((name, version)) = name_and_version(&path) else {
             return self.skip(&path, ("path", 1, "path is not NAME/NAME.VERSION/opam".into()));
@@ -389,7 +340,7 @@ impl Importer {
         Ok((depends, atoms, eval.tally, truncated, conjunction))
     }
 
-    fn finish(mut self) -> Result<OpamIndex, OpamError> {
+    fn finish(mut self) -> Result<Corpus, Error> {
         let mut index = Index::new();
         let mut roots = Vec::new();
 
@@ -452,7 +403,7 @@ impl Importer {
                 release.conflicts = conflicts;
             }
         }
-        Ok(OpamIndex { index, stats: self.stats, roots })
+        Ok(Corpus { index, stats: Stats::Opam(self.stats), roots })
     }
 
     /// The constraints of one clause, alternatives on the same package merged.
@@ -548,17 +499,24 @@ mod tests {
     use super::*;
     use std::time::Instant;
 
-    fn fixtures() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/opam")
+    fn fixtures() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/opam")
     }
 
-    fn labels(o: &OpamIndex, name: &str) -> Vec<String> {
+    fn stats(o: &Corpus) -> &ImportStats {
+        match &o.stats {
+            Stats::Opam(stats) => stats,
+            other => panic!("not opam stats: {other:?}"),
+        }
+    }
+
+    fn labels(o: &Corpus, name: &str) -> Vec<String> {
         let id = o.index.package_id(name).unwrap_or_else(|| panic!("no package {name}"));
         o.index.package(id).releases.iter().map(|r| r.label.clone()).collect()
     }
 
     /// Each dependency as `name requirement [positions]`, alternatives joined by ` | `.
-    fn deps_of(o: &OpamIndex, name: &str, version: &str) -> Vec<String> {
+    fn deps_of(o: &Corpus, name: &str, version: &str) -> Vec<String> {
         let (p, ix) = o.find(name, version).unwrap_or_else(|| panic!("no {name} {version}"));
         o.index
             .release(p, ix)
@@ -568,7 +526,7 @@ mod tests {
             .collect()
     }
 
-    fn shown(o: &OpamIndex, c: &Constraint) -> String {
+    fn shown(o: &Corpus, c: &Constraint) -> String {
         let set: Vec<_> = c.versions.iter().collect();
         format!("{} {} {set:?}", o.index.name(c.package), c.requirement)
     }
@@ -599,7 +557,7 @@ mod tests {
         let conflicts: Vec<_> = o.index.release(b, ix).conflicts.iter().map(|c| shown(&o, c)).collect();
         assert_eq!(conflicts, ["c < 2.0 [0]"]);
 
-        let s = &o.stats;
+        let s = stats(&o);
         assert_eq!(s.files, 15);
         let skipped: Vec<_> = s.skipped.iter().map(|(k, v)| (*k, *v)).collect();
         assert_eq!(skipped, [("depends", 1), ("duplicate-version", 1), ("path", 1), ("syntax", 1)]);
@@ -607,7 +565,7 @@ mod tests {
         assert_eq!(s.duplicate_versions, 1);
         assert!(s.skipped_examples.iter().any(|m| m.starts_with("packages/bad-syntax/bad-syntax.1/opam:4: ")), "{s:?}");
         assert!(s.skipped_examples.iter().any(|m| m.contains("a.1.00/opam:1: version 1.00 of a equals version 1.0")));
-        assert_eq!((s.packages, s.releases, o.roots().len()), (4, 11, 11));
+        assert_eq!((s.packages, s.releases, o.roots.len()), (4, 11, 11));
         assert_eq!(o.index.release_count(), 11);
         assert_eq!((s.dependencies, s.with_alternatives), (13, 2));
         assert_eq!((s.unknown_package_alternatives, s.unmatched_alternatives), (6, 0));
@@ -627,7 +585,7 @@ mod tests {
         let options = ImportOptions { substitute_own_version: true, ..ImportOptions::default() };
         let o = import_dir(&fixtures(), &options).unwrap();
         assert_eq!(deps_of(&o, "b", "1.0")[5], "c = 1.0 [0]");
-        assert_eq!(o.stats.variable_constraints, 1);
+        assert_eq!(stats(&o).variable_constraints, 1);
 
         let strict = ImportOptions { strict: true, ..ImportOptions::default() };
         let err = import_dir(&fixtures(), &strict).unwrap_err();
@@ -637,7 +595,7 @@ mod tests {
         );
         let files = [("packages/x/x.1/opam", "opam-version: \"2.0\"\ndepends: [\n  \"y\" {>= \"1\"\n]\n")];
         let err = import_files(files, &strict).unwrap_err();
-        assert!(matches!(&err, OpamError::File { line: 4, .. }), "{err}");
+        assert!(matches!(&err, Error::Line { line: 4, field: None, .. }), "{err}");
         assert!(err.to_string().starts_with("packages/x/x.1/opam:4: expected a value, found `]`"), "{err}");
         let files = [("packages/x/x.1.0/opam", ""), ("packages/x/x.1.00/opam", "")];
         let err = import_files(files, &strict).unwrap_err();
@@ -657,11 +615,11 @@ mod tests {
             ("packages/q/q.1/opam".to_owned(), String::new()),
         ];
         let o = import_files(files.clone(), &ImportOptions { cnf_cap: 16, ..ImportOptions::default() }).unwrap();
-        assert_eq!(o.stats.cnf_truncated, 1);
+        assert_eq!(stats(&o).cnf_truncated, 1);
         assert_eq!(deps_of(&o, "x", "1").len(), 16);
-        assert_eq!((o.stats.conflicts, o.stats.empty_conflicts, o.stats.conflict_conjunctions), (2, 1, 1));
+        assert_eq!((stats(&o).conflicts, stats(&o).empty_conflicts, stats(&o).conflict_conjunctions), (2, 1, 1));
         let o = import_files(files, &ImportOptions::default()).unwrap();
-        assert_eq!((o.stats.cnf_truncated, deps_of(&o, "x", "1").len()), (0, 256));
+        assert_eq!((stats(&o).cnf_truncated, deps_of(&o, "x", "1").len()), (0, 256));
         // Non-UTF-8 bytes and hostile text: skipped, never a panic.
         let mut importer = Importer::new(ImportOptions::default());
         importer.add_bytes("packages/z/z.1/opam".into(), b"depends: [\"\xff\"]").unwrap();
@@ -669,8 +627,8 @@ mod tests {
             importer.add_file("packages/z/z.2/opam".into(), text).unwrap();
         }
         let o = importer.finish().unwrap();
-        assert_eq!(o.stats.skipped_files(), 6);
-        assert_eq!(o.stats.skipped["encoding"], 1);
+        assert_eq!(stats(&o).skipped_files(), 6);
+        assert_eq!(stats(&o).skipped["encoding"], 1);
     }
 
     #[test]
@@ -691,17 +649,17 @@ mod tests {
         add("packages/lib/lib.1.0/opam", "");
         builder.into_inner().unwrap().finish().unwrap();
         let o = import_tar_xz(&path, &ImportOptions::default()).unwrap();
-        assert_eq!((o.stats.files, o.stats.releases), (3, 3));
+        assert_eq!((stats(&o).files, stats(&o).releases), (3, 3));
         assert_eq!(deps_of(&o, "app", "1.0"), ["lib >= 1.0 [1]"]);
         let missing = import_tar_xz(&dir.path().join("nope.tar.xz"), &ImportOptions::default()).unwrap_err();
-        assert!(matches!(missing, OpamError::Io { .. }));
+        assert!(matches!(missing, Error::Io { .. }));
     }
 
-    /// The real repository, when it is there (`cargo test --release -p torc
+    /// The real repository, when it is there (`cargo test --release -p torc-corpora
     /// opam::tests::corpus -- --nocapture` for the time).
     #[test]
     fn corpus_imports() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/opam-packages.tar.xz");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora/opam-packages.tar.xz");
         if !path.is_file() {
             eprintln!("skipped: no corpus at {}", path.display());
             return;
@@ -709,13 +667,13 @@ mod tests {
         let start = Instant::now();
         let o = import_tar_xz(&path, &ImportOptions::default()).unwrap();
         let elapsed = start.elapsed();
-        let s = &o.stats;
+        let s = stats(&o);
         eprintln!("opam corpus imported in {elapsed:.2?}: {s:#?}");
         assert_eq!(s.files, 18_793);
         assert!(s.skipped_files() < 20, "{s:#?}");
         assert_eq!(s.releases + s.skipped_files(), s.files);
         assert!(s.packages > 4_500 && s.packages <= 4_596, "{}", s.packages);
-        assert_eq!(o.roots().len(), s.releases);
+        assert_eq!(o.roots.len(), s.releases);
         assert_eq!(o.index.release_count(), s.releases);
         assert!(s.dependencies > 5 * s.releases, "{s:#?}");
         assert!(s.with_alternatives > 100 && s.dropped_by_filter > 10_000 && s.conflicts > 1_000, "{s:#?}");
