@@ -1,7 +1,8 @@
 //! Contracts at module boundaries: every wire a module declares
 //! (`[[module.connections]]`) from a producer's output to a consumer's input
-//! is an obligation, `Post_producer => Pre_consumer`, proved with Z3 for the
-//! releases the tree resolved to.
+//! is an obligation, `Post_producer => Pre_consumer`, proved for the releases
+//! the tree resolved to by the tree's prover (proof cache, lemmas, Z3), as
+//! graph obligations are.
 //!
 //! For a module `M` with connections, the variables are `M`'s own ports
 //! (`setpoint`, `gains.kp`) and its dependencies' ports, prefixed with the
@@ -23,7 +24,6 @@
 use crate::error::{Error, Result};
 use crate::package::{Connection, ConnectionSource, Details, Manifest};
 use crate::resolve::Resolved;
-use rayon::prelude::*;
 use serde::Serialize;
 use crate::obligation::{discharge, ObligationResult, SourceLocation, Status, Wire};
 use std::collections::{BTreeMap, HashMap};
@@ -119,7 +119,10 @@ pub fn check(resolved: &Resolved, manifests: &TreeManifests<'_>, prover: &Search
         }
     }
     let obligations = jobs
-        .into_par_iter()
+        // In order, as graph obligations are: two wires with the same
+        // obligation then always give the same report (the second is a
+        // cache hit), whatever the scheduling.
+        .into_iter()
         .map(|(module, file, connection, goal, assumptions)| {
             let from = match &connection.source {
                 ConnectionSource::Port(p) => p.clone(),
