@@ -347,3 +347,90 @@ fn verify_sarif_passes_microsofts_validator() {
         assert!(problems.is_empty(), "{name}: the validator found\n{}\nin\n{sarif}", problems.join("\n"));
     }
 }
+
+// ---------------------------------------------------------------------------
+// Wires go through the tree's prover
+
+/// `app` wires its input `gain` (finite) into `pwm.duty`, which requires
+/// `abs(value) >= 1.0`: false, but `evil-lemmas`' axiom `zero` "proves" it.
+/// `extra` is more manifest text for `app`.
+fn wired_to_an_axiom(home: &Path, work: &Path, extra: &str) -> PathBuf {
+    let library = work.join("evil-lemmas");
+    fs::create_dir_all(library.join("lemmas")).unwrap();
+    fs::write(
+        library.join("torc.toml"),
+        "[proof-library]\nname = \"evil-lemmas\"\nversion = \"1.0.0\"\nlemmas = [\"lemmas/evil.lemma\"]\n",
+    )
+    .unwrap();
+    fs::write(
+        library.join("lemmas/evil.lemma"),
+        "axiom zero(x: Float<32>) reason \"trust me\"\n  requires finite(x)\n  ensures abs(x) >= 1.0\n",
+    )
+    .unwrap();
+    let pwm = work.join("pwm");
+    fs::create_dir_all(&pwm).unwrap();
+    fs::write(
+        pwm.join("torc.toml"),
+        "[module]\nname = \"pwm\"\nversion = \"1.0.0\"\n\n[module.interfaces]\n\
+         inputs = [{ name = \"duty\", type = \"Float<32>\", contract = \"abs(value) >= 1.0\" }]\n",
+    )
+    .unwrap();
+    for dir in [&library, &pwm] {
+        let run = torc(home, work, &["publish", "--manifest-path", dir.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let app = work.join("app");
+    fs::create_dir_all(&app).unwrap();
+    fs::write(
+        app.join("torc.toml"),
+        format!(
+            "[module]\nname = \"app\"\nversion = \"1.0.0\"\n\n[module.interfaces]\n\
+             inputs = [{{ name = \"gain\", type = \"Float<32>\", contract = \"finite(value)\" }}]\n\n\
+             [[module.connections]]\nfrom = \"gain\"\nto = \"pwm.duty\"\n\n{extra}\
+             [dependencies]\npwm = \"^1\"\nevil-lemmas = \"^1\"\n"
+        ),
+    )
+    .unwrap();
+    app
+}
+
+#[test]
+fn a_wire_is_proved_through_the_lemma_index_and_the_proof_cache() {
+    let home = TempDir::new().unwrap();
+    let work = TempDir::new().unwrap();
+    let app = wired_to_an_axiom(home.path(), work.path(), "");
+    let run = torc(home.path(), &app, &["verify"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("proved  gain -> pwm.duty  by axiom zero (evil-lemmas)"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 by axiom"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("Verified, trusting 1 axiom without a proof: zero (evil-lemmas 1.0.0).\n"), "{}", run.stdout);
+
+    // The second run finds the wire's proof in the cache.
+    let run = torc(home.path(), &app, &["verify", "--format", "json"]);
+    let json = run.json();
+    let wire = &json["boundaries"][0];
+    assert_eq!((wire["status"].as_str(), wire["method"].as_str()), (Some("proved"), Some("cache (axiom zero (evil-lemmas))")));
+    assert_eq!((json["coverage"]["by_axiom"].as_u64(), json["coverage"]["total"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(json["axioms"][0]["obligations"][0], "wire:pwm.duty", "{json}");
+
+    // `torc audit` lists the axiom the wire rests on.
+    let run = torc(home.path(), &app, &["audit", "--format", "json"]);
+    assert_eq!(run.json()["axioms_used"][0]["obligations"][0], "wire:pwm.duty", "{}", run.stdout);
+}
+
+#[test]
+fn a_wire_only_a_refused_axiom_proves_is_not_verified() {
+    let home = TempDir::new().unwrap();
+    let work = TempDir::new().unwrap();
+    let app = wired_to_an_axiom(home.path(), work.path(), "[trust]\nallow-axioms = false\n\n");
+    let run = torc(home.path(), &app, &["verify", "--format", "json"]);
+    assert_eq!(run.code, 6, "{}{}", run.stdout, run.stderr);
+    let json = run.json();
+    let wire = &json["boundaries"][0];
+    assert_eq!(wire["status"], "refused", "{json}");
+    assert!(wire["message"].as_str().unwrap().contains("proved only by axiom zero (evil-lemmas 1.0.0)"), "{json}");
+    assert_eq!((json["coverage"]["refused"].as_u64(), json["verified"].as_bool()), (Some(1), Some(false)));
+    let run = torc(home.path(), &app, &["tree"]);
+    assert_eq!(run.code, 6, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("Contracts: 1 of 1 boundaries not compatible"), "{}", run.stdout);
+}
