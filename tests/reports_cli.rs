@@ -174,6 +174,15 @@ fn verify_json_of_a_failing_wire_and_a_failing_graph_obligation() {
     assert_json_snapshot!("verify-failing-graph-obligation", json, {
         ".graphs.modules[].obligations[].counterexample.assignments[][1]" => "[value]",
     });
+
+    // The SARIF of the same run, waived: typed, and a contract too.
+    let run = torc(home.path(), &package, &["verify", "--format", "sarif"]);
+    let json: Value = serde_json::from_str(&redact_dirs(&run.stdout, &dirs)).unwrap();
+    assert_json_snapshot!("verify-failing-graph-obligation-sarif", json, {
+        ".runs[].results[0].message.text" => "[counterexample sentence]",
+        ".runs[].tool.driver.version" => "[version]",
+        ".runs[].tool.driver.semanticVersion" => "[version]",
+    });
 }
 
 #[test]
@@ -327,7 +336,7 @@ fn verify_sarif_passes_microsofts_validator() {
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let rules: Vec<&str> = results.iter().map(|r| r["ruleId"].as_str().unwrap()).collect();
     assert_eq!(rules, ["torc/graph-obligation", "torc/declared-bound", "torc/verification-coverage"]);
-    let id = results[0]["partialFingerprints"]["torcObligation/v1"].as_str().unwrap().trim_start_matches("limiter/");
+    let id = results[0]["partialFingerprints"]["torcObligation/v1"].as_str().unwrap();
     let waiver = format!("\n[[module.waivers]]\nid = \"{id}\"\njustification = \"callers pass lo <= hi\"\napproved-by = \"safety-board\"\n");
     let package = limiter(work.path(), "in_range(lo, hi)", "<= 64 bytes", &waiver);
     let run = torc(home.path(), &package, &["verify", "--format", "sarif"]);

@@ -5,13 +5,12 @@
 //!
 //! - Obligations come from [`torc_graph::obligations`]: every call's
 //!   precondition and every output contract against what the graph
-//!   computes. They are discharged by Z3 through the
-//!   [`Prover`](torc_graph::obligations::Prover) interface, then
-//!   `[[module.waivers]]` apply. Coverage is proved / all, in percent
-//!   (waived obligations are not verified, as in the design's audit; nor
-//!   are those proved through an axiom, counted apart; with no obligation
-//!   at all there is no coverage). A proof through an axiom names it; when
-//!   the project does not allow axioms (`[trust] allow-axioms`), an
+//!   computes. They are discharged by the tree's prover (proof cache,
+//!   lemmas, Z3: [`crate::obligation::discharge`], as the wires are), then
+//!   `[[module.waivers]]` apply. Each becomes an
+//!   [`ObligationResult`]; coverage counts them with the wires, once
+//!   ([`crate::obligation::Coverage`]). A proof through an axiom names it;
+//!   when the project does not allow axioms (`[trust] allow-axioms`), an
 //!   obligation only an axiom proves is [`Status::Refused`].
 //! - Bounds come from [`torc_graph::bounds::analyze`]: modules with a graph
 //!   are computed; a module without one is taken at its declared

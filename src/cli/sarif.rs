@@ -492,7 +492,13 @@ fn obligation_result(o: &ObligationResult, rule: Rule, locations: Vec<Location>)
         Status::Waived { .. } => (rule, Level::Error, sentence(&format!("{what}: not proved (waived)"))),
     };
     let mut result = result(rule, level, text, locations);
-    result.partial_fingerprints.insert("torcObligation/v1", format!("{}/{}", module_name(&o.module), o.id));
+    // A graph obligation's id is the hash of its content; a wire's names
+    // its target, which is unique only within its module.
+    let fingerprint = match &o.wire {
+        Some(_) => format!("{}/{}", module_name(&o.module), o.id),
+        None => o.id.clone(),
+    };
+    result.partial_fingerprints.insert("torcObligation/v1", fingerprint);
     if let Status::Waived { justification, approved_by } = &o.status {
         result.suppressions.push(Suppression {
             kind: "external",
@@ -517,7 +523,7 @@ mod tests {
 
     #[test]
     fn uris_are_relative_references_and_the_root_a_directory_uri() {
-        assert_eq!(encode_path(Path::new("local/torc-math@0.4.1/graph.toml")), "local/torc-math%400.4.1/graph.toml");
+        assert_eq!(encode_path(Path::new("local/torc-math@0.4.1/graph.toml")), "local/torc-math@0.4.1/graph.toml");
         assert_eq!(encode_path(Path::new("my dir/a#b.toml")), "my%20dir/a%23b.toml");
         assert_eq!(directory_uri(Path::new("/tmp/my project")), "file:///tmp/my%20project/");
         assert_eq!(relative_to(Path::new("/a/b/c.toml"), Path::new("/a/d")), PathBuf::from("../b/c.toml"));
