@@ -343,6 +343,29 @@ fn verify_sarif_passes_microsofts_validator() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     logs.push(("waived", run.stdout));
 
+    // A proof through an axiom (a note), on a wire.
+    let home = TempDir::new().unwrap();
+    let work = TempDir::new().unwrap();
+    let app = wired_to_an_axiom(home.path(), work.path(), "");
+    let run = torc(home.path(), &app, &["verify", "--format", "sarif"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    logs.push(("axiom", run.stdout));
+
+    // A failing obligation inside a published archive: located relative
+    // to TORC_REGISTRY, not to the project.
+    let limiter = limiter(work.path(), "in_range(lo, hi)", "<= 64 bytes", "");
+    let run = torc(home.path(), work.path(), &["publish", "--manifest-path", limiter.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let user = work.path().join("user");
+    fs::create_dir_all(&user).unwrap();
+    fs::write(user.join("torc.toml"), "[module]\nname = \"user\"\nversion = \"1.0.0\"\n\n[dependencies]\nlimiter = \"^1\"\n").unwrap();
+    let run = torc(home.path(), &user, &["verify", "--format", "sarif"]);
+    assert_eq!(run.code, 6, "{}{}", run.stdout, run.stderr);
+    let log: Value = serde_json::from_str(&run.stdout).unwrap();
+    let artifact = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!((artifact["uri"].as_str(), artifact["uriBaseId"].as_str()), (Some("local/limiter@1.0.0/graph.toml"), Some("TORC_REGISTRY")));
+    logs.push(("archive", run.stdout));
+
     for (name, sarif) in &logs {
         let log: Value = serde_json::from_str(sarif).unwrap();
         let base = &log["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"];
