@@ -167,7 +167,8 @@ fn verify_json_of_a_failing_wire_and_a_failing_graph_obligation() {
         ".boundaries[1].message" => "[counterexample sentence]",
     });
 
-    let package = limiter(work.path(), "in_range(lo, hi)", "<= 32 bytes", "\n[module.safety]\nverification-coverage = 90\n");
+    let package =
+        limiter(work.path(), "in_range(lo, hi)", "<= 32 bytes", "\n[module.safety]\nverification-coverage = 90\n");
     let run = torc(home.path(), &package, &["verify", "--format", "json"]);
     assert_eq!(run.code, 6, "{}{}", run.stdout, run.stderr);
     let json: Value = serde_json::from_str(&redact_dirs(&run.stdout, &dirs)).unwrap();
@@ -240,7 +241,8 @@ fn lemmas_search_and_stats_json() {
 fn solve_json() {
     let home = TempDir::new().unwrap();
     let fixtures = repo().join("tests/fixtures");
-    let run = torc(home.path(), &fixtures, &["solve", "--index", "basic.json", "--require", "a ^1", "--format", "json"]);
+    let run =
+        torc(home.path(), &fixtures, &["solve", "--index", "basic.json", "--require", "a ^1", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_json_snapshot!("solve-sat", run.json());
     let run = torc(home.path(), &fixtures, &["solve", "--index", "cycle.json", "--require", "a", "--format", "json"]);
@@ -328,7 +330,8 @@ fn verify_sarif_passes_microsofts_validator() {
 
     // A failing graph obligation, a declared bound exceeded, a coverage
     // claim not met; then the obligation waived (a suppression).
-    let package = limiter(work.path(), "in_range(lo, hi)", "<= 32 bytes", "\n[module.safety]\nverification-coverage = 90\n");
+    let package =
+        limiter(work.path(), "in_range(lo, hi)", "<= 32 bytes", "\n[module.safety]\nverification-coverage = 90\n");
     let run = torc(home.path(), &package, &["verify", "--format", "sarif"]);
     assert_eq!(run.code, 6, "{}", run.stderr);
     logs.push(("graph", run.stdout));
@@ -358,12 +361,19 @@ fn verify_sarif_passes_microsofts_validator() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let user = work.path().join("user");
     fs::create_dir_all(&user).unwrap();
-    fs::write(user.join("torc.toml"), "[module]\nname = \"user\"\nversion = \"1.0.0\"\n\n[dependencies]\nlimiter = \"^1\"\n").unwrap();
+    fs::write(
+        user.join("torc.toml"),
+        "[module]\nname = \"user\"\nversion = \"1.0.0\"\n\n[dependencies]\nlimiter = \"^1\"\n",
+    )
+    .unwrap();
     let run = torc(home.path(), &user, &["verify", "--format", "sarif"]);
     assert_eq!(run.code, 6, "{}{}", run.stdout, run.stderr);
     let log: Value = serde_json::from_str(&run.stdout).unwrap();
     let artifact = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
-    assert_eq!((artifact["uri"].as_str(), artifact["uriBaseId"].as_str()), (Some("local/limiter@1.0.0/graph.toml"), Some("TORC_REGISTRY")));
+    assert_eq!(
+        (artifact["uri"].as_str(), artifact["uriBaseId"].as_str()),
+        (Some("local/limiter@1.0.0/graph.toml"), Some("TORC_REGISTRY"))
+    );
     logs.push(("archive", run.stdout));
 
     for (name, sarif) in &logs {
@@ -435,13 +445,20 @@ fn a_wire_is_proved_through_the_lemma_index_and_the_proof_cache() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("proved  gain -> pwm.duty  by axiom zero (evil-lemmas)"), "{}", run.stdout);
     assert!(run.stdout.contains("1 by axiom"), "{}", run.stdout);
-    assert!(run.stdout.ends_with("Verified, trusting 1 axiom without a proof: zero (evil-lemmas 1.0.0).\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.ends_with("Verified, trusting 1 axiom without a proof: zero (evil-lemmas 1.0.0).\n"),
+        "{}",
+        run.stdout
+    );
 
     // The second run finds the wire's proof in the cache.
     let run = torc(home.path(), &app, &["verify", "--format", "json"]);
     let json = run.json();
     let wire = &json["boundaries"][0];
-    assert_eq!((wire["status"].as_str(), wire["method"].as_str()), (Some("proved"), Some("cache (axiom zero (evil-lemmas))")));
+    assert_eq!(
+        (wire["status"].as_str(), wire["method"].as_str()),
+        (Some("proved"), Some("cache (axiom zero (evil-lemmas))"))
+    );
     assert_eq!((json["coverage"]["by_axiom"].as_u64(), json["coverage"]["total"].as_u64()), (Some(1), Some(1)));
     assert_eq!(json["axioms"][0]["obligations"][0], "wire:pwm.duty", "{json}");
 

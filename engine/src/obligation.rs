@@ -130,9 +130,9 @@ pub fn discharge(prover: &SearchProver, root: &Manifest, assumptions: &[Term], g
 fn refusal(root: &Manifest, axioms: &[AxiomUse], without: Outcome) -> String {
     let setting = match (root.trust.as_ref().and_then(|t| t.allow_axioms), root.integrity_level()) {
         (Some(_), _) => "[trust] allow-axioms = false".to_owned(),
-        (None, Some(level)) => format!(
-            "[trust] allow-axioms = false (the default for a project that claims max-integrity-level {level})"
-        ),
+        (None, Some(level)) => {
+            format!("[trust] allow-axioms = false (the default for a project that claims max-integrity-level {level})")
+        }
         (None, None) => "[trust] allow-axioms = false".to_owned(),
     };
     let without = match without {

@@ -283,7 +283,9 @@ impl Artifacts<'_> {
     fn location(&self, at: &SourceLocation) -> Vec<Location> {
         let (uri, base) = match at.file.strip_prefix(self.dir) {
             Ok(inside) => (inside.to_path_buf(), SRCROOT),
-            Err(_) if at.file == self.manifest => (at.file.file_name().map_or_else(PathBuf::new, PathBuf::from), SRCROOT),
+            Err(_) if at.file == self.manifest => {
+                (at.file.file_name().map_or_else(PathBuf::new, PathBuf::from), SRCROOT)
+            }
             Err(_) if at.file.is_relative() => (at.file.clone(), TORC_REGISTRY),
             Err(_) => (relative_to(&at.file, &self.root), SRCROOT),
         };
@@ -376,7 +378,12 @@ pub fn log(project: &Project, v: &Verification) -> Log {
                 DeclaredCheck::Exceeds(message) => (Level::Error, message),
                 DeclaredCheck::Unknown(message) => (Level::Warning, message),
             };
-            results.push(result(Rule::DeclaredBound, level, sentence(message), locate(&SourceLocation::new(&m.graph_file, 1, 1))));
+            results.push(result(
+                Rule::DeclaredBound,
+                level,
+                sentence(message),
+                locate(&SourceLocation::new(&m.graph_file, 1, 1)),
+            ));
         }
     }
     let coverage = v.coverage();
