@@ -249,6 +249,31 @@ fn solve_json() {
     assert_json_snapshot!("solve-cycle", run.json());
 }
 
+#[test]
+fn solve_corpus_json() {
+    let home = TempDir::new().unwrap();
+    let fixtures = repo().join("tests/fixtures");
+    let timings = |json: Value| {
+        let mut json = json;
+        for key in ["import_ms", "check_ms", "resolve_ms"] {
+            if let Some(ms) = json.get_mut(key) {
+                assert!(ms.is_number(), "{key}: {ms}");
+                *ms = "[ms]".into();
+            }
+        }
+        json
+    };
+    let args = ["solve", "--corpus", "debian:debian/small.Packages", "--installability", "--format", "json"];
+    let run = torc(home.path(), &fixtures, &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_json_snapshot!("solve-corpus-debian-installability", timings(run.json()));
+    let run = torc(home.path(), &fixtures, &["solve", "--corpus", "opam:opam", "--each-version", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_json_snapshot!("solve-corpus-opam-each-version", timings(run.json()));
+    let run = torc(home.path(), &fixtures, &["solve", "--corpus", "opam:opam", "--require", "a", "--format", "json"]);
+    assert_json_snapshot!("solve-corpus-opam-request", run.json());
+}
+
 // ---------------------------------------------------------------------------
 // SARIF against Microsoft's validator
 
