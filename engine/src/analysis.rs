@@ -5,13 +5,12 @@
 //!
 //! - Obligations come from [`torc_graph::obligations`]: every call's
 //!   precondition and every output contract against what the graph
-//!   computes. They are discharged by Z3 through the
-//!   [`Prover`](torc_graph::obligations::Prover) interface, then
-//!   `[[module.waivers]]` apply. Coverage is proved / all, in percent
-//!   (waived obligations are not verified, as in the design's audit; nor
-//!   are those proved through an axiom, counted apart; with no obligation
-//!   at all there is no coverage). A proof through an axiom names it; when
-//!   the project does not allow axioms (`[trust] allow-axioms`), an
+//!   computes. They are discharged by the tree's prover (proof cache,
+//!   lemmas, Z3: [`crate::obligation::discharge`], as the wires are), then
+//!   `[[module.waivers]]` apply. Each becomes an
+//!   [`ObligationResult`]; coverage counts them with the wires, once
+//!   ([`crate::obligation::Coverage`]). A proof through an axiom names it;
+//!   when the project does not allow axioms (`[trust] allow-axioms`), an
 //!   obligation only an axiom proves is [`Status::Refused`].
 //! - Bounds come from [`torc_graph::bounds::analyze`]: modules with a graph
 //!   are computed; a module without one is taken at its declared
@@ -30,8 +29,9 @@ use std::path::{Path, PathBuf};
 use torc_contracts::interface::Interface;
 use torc_graph::bounds::{self, check_declared, DeclaredCheck, ModuleBounds, Resource};
 use torc_graph::model::Graph;
-use torc_graph::obligations::{self, Discharged, Status, Waiver};
-use torc_proofs::search::{AxiomUse, SearchProver};
+use crate::obligation::{discharge, Discharge, ObligationResult, SourceLocation, Status};
+use torc_graph::obligations::{self, Discharged, Waiver};
+use torc_proofs::search::SearchProver;
 use torc_graph::source::{self, SourceGraph, GRAPH_TOML};
 
 /// One module's graph, checked.
@@ -43,35 +43,11 @@ pub struct ModuleReport {
     pub graph_file: String,
     /// BLAKE3 of the canonical `.trc`.
     pub graph_hash: String,
-    pub obligations: Vec<ObligationReport>,
+    pub obligations: Vec<ObligationResult>,
     /// Declared bounds against what the graph needs.
     pub declared: Vec<DeclaredReport>,
     /// Waivers whose id matches no obligation, or only proved ones.
     pub unused_waivers: Vec<String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ObligationReport {
-    pub id: String,
-    pub description: String,
-    /// `graph.toml:12`.
-    pub location: String,
-    #[serde(flatten)]
-    pub status: Status,
-    /// How it was proved: `lemma clamp_in_range (torc-arithmetic-proofs)`,
-    /// `Z3`, `axiom zero (evil-lemmas)`, `cache (...)`; none when it was not.
-    pub method: Option<String>,
-    /// The axioms its proof rests on (status `proved`), or that would have
-    /// proved it and the trust policy refused (status `refused`); empty
-    /// for a proof from lemmas and Z3 alone.
-    pub axioms: Vec<AxiomUse>,
-}
-
-impl ObligationReport {
-    /// Proved, and the proof rests on at least one axiom.
-    pub fn by_axiom(&self) -> bool {
-        matches!(self.status, Status::Proved) && !self.axioms.is_empty()
-    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -94,50 +70,14 @@ pub struct GraphReport {
 }
 
 impl GraphReport {
-    pub fn obligations(&self) -> impl Iterator<Item = &ObligationReport> {
+    pub fn obligations(&self) -> impl Iterator<Item = &ObligationResult> {
         self.modules.iter().flat_map(|m| m.obligations.iter())
-    }
-
-    pub fn count(&self, wanted: fn(&Status) -> bool) -> usize {
-        self.obligations().filter(|o| wanted(&o.status)).count()
-    }
-
-    /// Obligations proved without any axiom.
-    pub fn proved(&self) -> usize {
-        self.obligations().filter(|o| matches!(o.status, Status::Proved) && o.axioms.is_empty()).count()
-    }
-
-    /// Obligations proved through at least one axiom (allowed by the trust
-    /// policy, but not counted as verified).
-    pub fn by_axiom(&self) -> usize {
-        self.obligations().filter(|o| o.by_axiom()).count()
-    }
-
-    /// Obligations proved without an axiom, in percent of all; none when
-    /// there are no obligations (nothing was verified).
-    pub fn coverage(&self) -> Option<f64> {
-        let total = self.obligations().count();
-        (total > 0).then(|| self.proved() as f64 * 100.0 / total as f64)
-    }
-
-    /// Every axiom the tree's proofs used or would have used, with the ids
-    /// of the obligations, and whether the trust policy refused it.
-    pub fn axioms_used(&self) -> BTreeMap<AxiomUse, (Vec<String>, bool)> {
-        let mut used: BTreeMap<AxiomUse, (Vec<String>, bool)> = BTreeMap::new();
-        for o in self.obligations() {
-            for axiom in &o.axioms {
-                let entry = used.entry(axiom.clone()).or_default();
-                entry.0.push(o.id.clone());
-                entry.1 |= matches!(o.status, Status::Refused { .. });
-            }
-        }
-        used
     }
 
     /// True when every obligation is proved or waived and every declared
     /// bound holds.
     pub fn ok(&self) -> bool {
-        self.obligations().all(|o| matches!(o.status, Status::Proved | Status::Waived { .. }))
+        self.obligations().all(ObligationResult::holds)
             && self.modules.iter().flat_map(|m| &m.declared).all(|d| d.check == DeclaredCheck::Holds)
     }
 }
@@ -263,28 +203,13 @@ pub fn check_graphs(
             .collect();
         let obligations = obligations::obligations(&parsed.graph, &own, &callees)
             .map_err(|e| Error::input(Location::new(&parsed.file, 1, 1, ""), e.to_string()))?;
-        let mut methods = HashMap::new();
-        let mut axioms: HashMap<String, Vec<AxiomUse>> = HashMap::new();
+        let mut done: HashMap<String, Discharge> = HashMap::new();
         let mut discharged: Vec<Discharged> = obligations
             .into_iter()
             .map(|obligation| {
-                use torc_contracts::prove::Outcome;
-                let found = prover.search(&obligation.assumptions, &obligation.goal);
-                if let Some(witness) = &found.witness {
-                    let method = witness.method();
-                    let method = if found.cached { format!("cache ({method})") } else { method };
-                    methods.insert(obligation.id.clone(), method);
-                    axioms.insert(obligation.id.clone(), witness.axioms());
-                }
-                let status = match found.outcome {
-                    Outcome::Valid => Status::Proved,
-                    outcome if !found.refused_axioms.is_empty() => {
-                        axioms.insert(obligation.id.clone(), found.refused_axioms.clone());
-                        Status::Refused { reason: refusal(root, &found.refused_axioms, outcome) }
-                    }
-                    Outcome::Invalid(counterexample) => Status::Failed { counterexample },
-                    Outcome::Unknown(reason) => Status::Unknown { reason },
-                };
+                let d = discharge(prover, root, &obligation.assumptions, &obligation.goal);
+                let status = d.status.clone();
+                done.insert(obligation.id.clone(), d);
                 Discharged { obligation, status }
             })
             .collect();
@@ -299,19 +224,26 @@ pub fn check_graphs(
         let file = parsed.file.display().to_string();
         let obligations = discharged
             .into_iter()
-            .map(|d| ObligationReport {
-                id: d.obligation.id.clone(),
-                description: d.obligation.description.clone(),
-                location: match &d.obligation.node {
-                    Some(node) => format!("{file}:{}", parsed.node_line(node)),
-                    None => file.clone(),
-                },
-                method: matches!(d.status, Status::Proved).then(|| methods.get(&d.obligation.id).cloned()).flatten(),
-                axioms: match d.status {
-                    Status::Proved | Status::Refused { .. } => axioms.remove(&d.obligation.id).unwrap_or_default(),
-                    _ => Vec::new(),
-                },
-                status: d.status,
+            .map(|d| {
+                let proof = done.remove(&d.obligation.id);
+                let line = d.obligation.node.as_ref().map_or(1, |node| parsed.node_line(node));
+                ObligationResult {
+                    id: d.obligation.id.clone(),
+                    module: module.label.clone(),
+                    description: d.obligation.description.clone(),
+                    location: SourceLocation::new(&parsed.file, line, 1),
+                    wire: None,
+                    // A waiver replaces a failure, never a proof: how it
+                    // was proved, and the axioms, stay with the prover's
+                    // status only.
+                    method: proof.as_ref().filter(|_| matches!(d.status, Status::Proved)).and_then(|p| p.method.clone()),
+                    axioms: match d.status {
+                        Status::Proved | Status::Refused { .. } => proof.map(|p| p.axioms).unwrap_or_default(),
+                        _ => Vec::new(),
+                    },
+                    message: None,
+                    status: d.status,
+                }
             })
             .collect();
         let needed = &all_bounds[name];
@@ -347,29 +279,6 @@ pub fn check_graphs(
         .cloned()
         .unwrap_or_else(ModuleBounds::unknown);
     Ok(GraphReport { modules: reports, without_graph, bounds, float_widths })
-}
-
-/// Why an obligation only axioms prove is refused: the axioms, the trust
-/// setting (and where it comes from), and what the search found without
-/// them.
-fn refusal(root: &Manifest, axioms: &[AxiomUse], without: torc_contracts::prove::Outcome) -> String {
-    let setting = match (root.trust.as_ref().and_then(|t| t.allow_axioms), root.integrity_level()) {
-        (Some(_), _) => "[trust] allow-axioms = false".to_owned(),
-        (None, Some(level)) => format!(
-            "[trust] allow-axioms = false (the default for a project that claims max-integrity-level {level})"
-        ),
-        (None, None) => "[trust] allow-axioms = false".to_owned(),
-    };
-    let without = match without {
-        torc_contracts::prove::Outcome::Valid => "proved".to_owned(),
-        torc_contracts::prove::Outcome::Invalid(cx) => format!("refuted, counterexample: {cx}"),
-        torc_contracts::prove::Outcome::Unknown(reason) => format!("not decided: {reason}"),
-    };
-    let (noun, pronoun) = if axioms.len() == 1 { ("axiom", "it") } else { ("axioms", "them") };
-    format!(
-        "proved only by {noun} {} (trusted without a proof), and {setting} refuses axioms; without {pronoun}: {without}",
-        axioms.iter().map(|a| format!("{} ({} {})", a.name, a.library, a.version)).collect::<Vec<_>>().join(", ")
-    )
 }
 
 fn collect_float_widths(ty: &str, widths: &mut BTreeSet<u32>) {

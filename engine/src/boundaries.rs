@@ -1,7 +1,8 @@
 //! Contracts at module boundaries: every wire a module declares
 //! (`[[module.connections]]`) from a producer's output to a consumer's input
-//! is an obligation, `Post_producer => Pre_consumer`, proved with Z3 for the
-//! releases the tree resolved to.
+//! is an obligation, `Post_producer => Pre_consumer`, proved for the releases
+//! the tree resolved to by the tree's prover (proof cache, lemmas, Z3), as
+//! graph obligations are.
 //!
 //! For a module `M` with connections, the variables are `M`'s own ports
 //! (`setpoint`, `gains.kp`) and its dependencies' ports, prefixed with the
@@ -23,51 +24,30 @@
 use crate::error::{Error, Result};
 use crate::package::{Connection, ConnectionSource, Details, Manifest};
 use crate::resolve::Resolved;
-use rayon::prelude::*;
 use serde::Serialize;
+use crate::obligation::{discharge, ObligationResult, SourceLocation, Status, Wire};
 use std::collections::{BTreeMap, HashMap};
 use torc_contracts::interface::{Direction, Interface};
-use torc_contracts::prove::{prove, Counterexample, Options, Outcome};
+use torc_contracts::prove::Counterexample;
+use torc_proofs::search::SearchProver;
 use torc_contracts::term::{CmpOp, Scalar, Term};
 
-/// One wire, checked.
-#[derive(Clone, Debug, Serialize)]
-pub struct Obligation {
-    /// `motor-controller v1.2.0`: the module that declares the wire.
-    pub module: String,
-    /// The source as written (`torc-pid.output`, or the constant `0.0`).
-    pub from: String,
-    pub to: String,
-    /// The wire's line in the declaring module's manifest.
-    pub line: usize,
-    pub status: Status,
-    /// For a failure: the counterexample sentence; for unknown: why.
-    pub message: Option<String>,
-    pub counterexample: Option<Counterexample>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Proved,
-    Failed,
-    Unknown,
-}
-
-/// Every boundary obligation of a resolved tree.
+/// Every boundary obligation of a resolved tree, in tree order (the root's
+/// wires first, then each package's).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct BoundaryReport {
-    pub obligations: Vec<Obligation>,
+    pub obligations: Vec<ObligationResult>,
 }
 
 impl BoundaryReport {
+    /// Wires proved (through an allowed axiom or not).
     pub fn proved(&self) -> usize {
-        self.obligations.iter().filter(|o| o.status == Status::Proved).count()
+        self.obligations.iter().filter(|o| o.holds()).count()
     }
 
     /// The first obligation that did not prove, in tree order.
-    pub fn first_failure(&self) -> Option<&Obligation> {
-        self.obligations.iter().find(|o| o.status != Status::Proved)
+    pub fn first_failure(&self) -> Option<&ObligationResult> {
+        self.obligations.iter().find(|o| !o.holds())
     }
 
     /// The contract part of `torc tree`'s summary line; `None` when no
@@ -82,9 +62,10 @@ impl BoundaryReport {
             Some(first) => {
                 let failing = total - self.proved();
                 let why = first.message.as_deref().unwrap_or("not proved");
+                let (from, to) = first.wire.as_ref().map_or(("", ""), |w| (w.from.as_str(), w.to.as_str()));
                 format!(
-                    "Contracts: {failing} of {total} boundaries not compatible (`torc verify` lists them); the first, in {}:\n  {} -> {}: {why}\n",
-                    first.module, first.from, first.to
+                    "Contracts: {failing} of {total} boundaries not compatible (`torc verify` lists them); the first, in {}:\n  {from} -> {to}: {why}\n",
+                    first.module
                 )
             }
         })
@@ -97,8 +78,10 @@ pub struct TreeManifests<'a> {
     pub packages: &'a HashMap<String, Manifest>,
 }
 
-/// Checks every connection of every module in the tree.
-pub fn check(resolved: &Resolved, manifests: &TreeManifests<'_>, options: &Options) -> Result<BoundaryReport> {
+/// Checks every connection of every module in the tree with `prover` (the
+/// proof cache, the tree's lemmas, Z3), under the root's trust policy for
+/// axioms, as graph obligations are.
+pub fn check(resolved: &Resolved, manifests: &TreeManifests<'_>, prover: &SearchProver) -> Result<BoundaryReport> {
     // (declaring manifest, its label, its resolved dependencies by name)
     let mut modules: Vec<(&Manifest, String, BTreeMap<&str, &Manifest>)> = Vec::new();
     let root_deps = resolved
@@ -132,25 +115,37 @@ pub fn check(resolved: &Resolved, manifests: &TreeManifests<'_>, options: &Optio
         }
         let wiring = Wiring::build(manifest, deps)?;
         for (connection, goal) in details.connections.iter().zip(&wiring.goals) {
-            jobs.push((label.clone(), connection, goal.clone(), wiring.assumptions.clone()));
+            jobs.push((label.clone(), &manifest.file, connection, goal.clone(), wiring.assumptions.clone()));
         }
     }
     let obligations = jobs
-        .into_par_iter()
-        .map(|(module, connection, goal, assumptions)| {
+        // In order, as graph obligations are: two wires with the same
+        // obligation then always give the same report (the second is a
+        // cache hit), whatever the scheduling.
+        .into_iter()
+        .map(|(module, file, connection, goal, assumptions)| {
             let from = match &connection.source {
                 ConnectionSource::Port(p) => p.clone(),
                 ConnectionSource::Constant(c) => c.clone(),
             };
-            let (status, message, counterexample) = match prove(&assumptions, &goal.term, options) {
-                Outcome::Valid => (Status::Proved, None, None),
-                Outcome::Invalid(cx) => {
-                    let sentence = sentence(&cx, &from, &goal);
-                    (Status::Failed, Some(sentence), Some(cx))
-                }
-                Outcome::Unknown(reason) => (Status::Unknown, Some(format!("Z3 could not decide: {reason}")), None),
+            let done = discharge(prover, manifests.root, &assumptions, &goal.term);
+            let message = match &done.status {
+                Status::Failed { counterexample } => Some(sentence(counterexample, &from, &goal)),
+                Status::Unknown { reason } => Some(format!("Z3 could not decide: {reason}")),
+                Status::Refused { reason } => Some(reason.clone()),
+                Status::Proved | Status::Waived { .. } => None,
             };
-            Obligation { module, from, to: connection.to.clone(), line: connection.line, status, message, counterexample }
+            ObligationResult {
+                id: format!("wire:{}", connection.to),
+                module,
+                description: format!("wire {from} -> {}", connection.to),
+                location: SourceLocation::new(file, connection.line, 1),
+                wire: Some(Wire { from, to: connection.to.clone() }),
+                status: done.status,
+                message,
+                method: done.method,
+                axioms: done.axioms,
+            }
         })
         .collect();
     Ok(BoundaryReport { obligations })

@@ -19,6 +19,7 @@ pub mod lemmas;
 pub mod library;
 pub mod lock;
 pub mod manifest;
+pub mod obligation;
 pub mod package;
 pub mod project;
 pub mod registry;

@@ -9,6 +9,7 @@ use crate::package::Manifest;
 use crate::project::{lock_checked, Locked, Project};
 use crate::registry::Registries;
 use crate::resolve::{Resolved, Unlock};
+use crate::obligation::{self, AxiomReport, Coverage, ObligationResult};
 use serde::Serialize;
 use std::collections::HashMap;
 use torc_contracts::prove::Options;
@@ -49,8 +50,8 @@ pub struct Verified {
     pub boundaries: BoundaryReport,
 }
 
-/// [`lock`], then every connection in the tree checked with Z3
-/// ([`crate::boundaries`]).
+/// [`lock`], then every connection in the tree checked by the tree's
+/// prover ([`tree_prover`], [`crate::boundaries`]).
 pub fn verify(
     project: &Project,
     registries: &Registries,
@@ -60,9 +61,30 @@ pub fn verify(
 ) -> Result<Verified> {
     let (locked, packages) =
         lock_checked(project, registries, unlock, locked, |resolved| package_manifests(resolved, registries))?;
+    let prover = tree_prover(project, &locked, &packages, registries, options)?;
     let manifests = TreeManifests { root: &project.manifest, packages: &packages };
-    let boundaries = boundaries::check(&locked.resolved, &manifests, options)?;
+    let boundaries = boundaries::check(&locked.resolved, &manifests, &prover)?;
     Ok(Verified { locked, boundaries })
+}
+
+/// The one prover of a locked tree, for its wires and its graphs alike:
+/// the proof cache in `$TORC_HOME`, the tree's lemma libraries, Z3; axioms
+/// as the project's trust policy allows.
+pub fn tree_prover(
+    project: &Project,
+    locked: &Locked,
+    packages: &HashMap<String, Manifest>,
+    registries: &Registries,
+    options: &Options,
+) -> Result<SearchProver> {
+    let home = crate::registry::torc_home()?;
+    let lemmas = crate::lemmas::tree_lemmas(&locked.resolved, packages, registries, &home, options)?;
+    let cache = home.join("proofs").join("cache");
+    // Made here, inside the home, refusing links: the prover only writes into it.
+    crate::fs::create_dir_within(&home, &cache)?;
+    let mut prover = SearchProver::new(lemmas, Some(cache), *options);
+    prover.allow_axioms = project.manifest.allows_axioms();
+    Ok(prover)
 }
 
 /// Everything `torc verify` checks.
@@ -75,44 +97,6 @@ pub struct Verification {
     pub graphs: GraphReport,
     /// The tree against the platform, when one was given.
     pub platform: Option<BudgetReport>,
-}
-
-/// Boundary and graph obligations together, counted for the coverage
-/// line: the design's `verification-coverage`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Coverage {
-    /// Proved from Z3 and lemmas alone.
-    pub proved: usize,
-    /// Proved through at least one axiom the project allows: not counted
-    /// as verified.
-    pub by_axiom: usize,
-    /// Proved only through axioms the project's trust policy refuses.
-    pub refused: usize,
-    pub waived: usize,
-    pub failed: usize,
-    pub unknown: usize,
-    pub total: usize,
-    /// The root module's `[module.safety] verification-coverage`, if it
-    /// declares one.
-    pub declared: Option<u8>,
-}
-
-impl Coverage {
-    /// `proved` in percent of `total`; none when there is nothing to
-    /// verify (an empty set verifies nothing, so it has no coverage).
-    pub fn percent(&self) -> Option<f64> {
-        (self.total > 0).then(|| self.proved as f64 * 100.0 / self.total as f64)
-    }
-
-    /// Whether the declared coverage is met: none when none is declared.
-    /// An empty set meets no positive claim.
-    pub fn claim_met(&self) -> Option<bool> {
-        let declared = self.declared?;
-        Some(match self.percent() {
-            Some(percent) => percent + 1e-9 >= f64::from(declared),
-            None => declared == 0,
-        })
-    }
 }
 
 impl Verification {
@@ -132,23 +116,86 @@ impl Verification {
         self.coverage().total == 0
     }
 
+    /// Every obligation of the tree: its wires, then its graphs'.
+    pub fn obligations(&self) -> impl Iterator<Item = &ObligationResult> {
+        self.boundaries.obligations.iter().chain(self.graphs.obligations())
+    }
+
+    /// Every obligation counted once, with the root's declared claim.
     pub fn coverage(&self) -> Coverage {
-        use crate::boundaries::Status as Boundary;
-        use torc_graph::obligations::Status as Graph;
-        let boundary = |wanted: Boundary| self.boundaries.obligations.iter().filter(|o| o.status == wanted).count();
         let declared = match &self.root.details {
             crate::package::Details::Module(m) => m.safety.as_ref().and_then(|s| s.verification_coverage),
             _ => None,
         };
-        Coverage {
-            proved: boundary(Boundary::Proved) + self.graphs.proved(),
-            by_axiom: self.graphs.by_axiom(),
-            refused: self.graphs.count(|s| matches!(s, Graph::Refused { .. })),
-            waived: self.graphs.count(|s| matches!(s, Graph::Waived { .. })),
-            failed: boundary(Boundary::Failed) + self.graphs.count(|s| matches!(s, Graph::Failed { .. })),
-            unknown: boundary(Boundary::Unknown) + self.graphs.count(|s| matches!(s, Graph::Unknown { .. })),
-            total: self.boundaries.obligations.len() + self.graphs.obligations().count(),
-            declared,
+        Coverage::of(self.obligations(), declared)
+    }
+
+    /// The axioms the tree's proofs used, or would have when refused.
+    pub fn axioms_used(&self) -> Vec<AxiomReport> {
+        obligation::axioms_used(self.obligations())
+    }
+
+    /// The report `torc verify --format json` prints.
+    pub fn report(&self) -> VerifyReport<'_> {
+        let coverage = self.coverage();
+        VerifyReport {
+            package: &self.root.name,
+            version: self.root.version.to_string(),
+            verified: self.ok(),
+            nothing_to_verify: self.nothing_to_verify(),
+            allow_axioms: self.root.allows_axioms(),
+            axioms: self.axioms_used(),
+            coverage: CoverageReport::new(&coverage),
+            boundaries: &self.boundaries.obligations,
+            graphs: &self.graphs,
+            platform: self.platform.as_ref(),
+        }
+    }
+
+}
+
+/// `torc verify --format json`: what was verified, and how.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport<'a> {
+    pub package: &'a str,
+    pub version: String,
+    /// Whether the run passed ([`Verification::ok`]).
+    pub verified: bool,
+    pub nothing_to_verify: bool,
+    pub allow_axioms: bool,
+    pub axioms: Vec<AxiomReport>,
+    pub coverage: CoverageReport,
+    pub boundaries: &'a [ObligationResult],
+    pub graphs: &'a GraphReport,
+    pub platform: Option<&'a BudgetReport>,
+}
+
+/// [`Coverage`] as reported: `percent` is null and `status`
+/// `nothing-to-verify` when the tree has no obligation; `proved` counts
+/// proofs without axioms, `by_axiom` the rest.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct CoverageReport {
+    pub status: CoverageStatus,
+    pub percent: Option<f64>,
+    #[serde(flatten)]
+    pub counts: Coverage,
+    pub declared_met: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CoverageStatus {
+    NothingToVerify,
+    Measured,
+}
+
+impl CoverageReport {
+    pub fn new(c: &Coverage) -> CoverageReport {
+        CoverageReport {
+            status: if c.total == 0 { CoverageStatus::NothingToVerify } else { CoverageStatus::Measured },
+            percent: c.percent(),
+            counts: *c,
+            declared_met: c.claim_met(),
         }
     }
 }
@@ -166,9 +213,7 @@ pub fn verify_all(
 ) -> Result<Verification> {
     let (locked, packages) =
         lock_checked(project, registries, unlock, locked, |resolved| package_manifests(resolved, registries))?;
-    let manifests = TreeManifests { root: &project.manifest, packages: &packages };
-    let boundaries = boundaries::check(&locked.resolved, &manifests, options)?;
-    let graphs = prove_graphs(project, &locked, &packages, registries, options)?;
+    let (boundaries, graphs) = prove_tree(project, &locked, &packages, registries, options)?;
     let platform = match platform {
         Some(reference) => {
             let model = platform_model(reference, registries)?;
@@ -179,24 +224,20 @@ pub fn verify_all(
     Ok(Verification { root: project.manifest.clone(), locked, boundaries, graphs, platform })
 }
 
-/// The graph obligations of a locked tree, each through the proof search
-/// (cache, the tree's lemmas, Z3) under the project's trust policy for
-/// axioms.
-pub fn prove_graphs(
+/// Every obligation of a locked tree, its wires and its graphs', through
+/// one [`tree_prover`].
+pub fn prove_tree(
     project: &Project,
     locked: &Locked,
     packages: &HashMap<String, Manifest>,
     registries: &Registries,
     options: &Options,
-) -> Result<GraphReport> {
-    let home = crate::registry::torc_home()?;
-    let lemmas = crate::lemmas::tree_lemmas(&locked.resolved, packages, registries, &home, options)?;
-    let cache = home.join("proofs").join("cache");
-    // Made here, inside the home, refusing links: the prover only writes into it.
-    crate::fs::create_dir_within(&home, &cache)?;
-    let mut prover = SearchProver::new(lemmas, Some(cache), *options);
-    prover.allow_axioms = project.manifest.allows_axioms();
-    analysis::check_graphs(&project.manifest, &project.dir, &locked.resolved, packages, registries, &prover)
+) -> Result<(BoundaryReport, GraphReport)> {
+    let prover = tree_prover(project, locked, packages, registries, options)?;
+    let manifests = TreeManifests { root: &project.manifest, packages };
+    let boundaries = boundaries::check(&locked.resolved, &manifests, &prover)?;
+    let graphs = analysis::check_graphs(&project.manifest, &project.dir, &locked.resolved, packages, registries, &prover)?;
+    Ok((boundaries, graphs))
 }
 
 /// The platform model `reference` names: a platform package's directory or

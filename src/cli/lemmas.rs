@@ -158,6 +158,45 @@ fn open(index: &Option<PathBuf>) -> Result<(LemmaIndex, PathBuf, f64), ExitCode>
     Ok((index, path, start.elapsed().as_secs_f64() * 1e6))
 }
 
+/// `torc lemmas search --format json`.
+#[derive(serde::Serialize)]
+struct SearchReport<'a> {
+    index: String,
+    goal: String,
+    matches: usize,
+    lemmas: Vec<Generalising<'a>>,
+    related: Vec<Related<'a>>,
+    query_us: f64,
+}
+
+/// A lemma whose conclusion generalises the goal, and how.
+#[derive(serde::Serialize)]
+struct Generalising<'a> {
+    name: &'a str,
+    library: &'a str,
+    hypotheses: usize,
+    conclusion: String,
+    substitution: std::collections::BTreeMap<String, String>,
+}
+
+/// A lemma sharing symbols with a goal none generalises.
+#[derive(serde::Serialize)]
+struct Related<'a> {
+    name: &'a str,
+    library: &'a str,
+    conclusion: String,
+    shared_symbols: usize,
+}
+
+/// `torc lemmas stats --format json`.
+#[derive(serde::Serialize)]
+struct StatsReport {
+    #[serde(flatten)]
+    stats: torc_proofs::index::IndexStats,
+    index: String,
+    open_us: f64,
+}
+
 fn search(args: &SearchArgs) -> ExitCode {
     let goal = match metamath::parse_goal(&args.term) {
         Ok(g) => g,
@@ -171,35 +210,42 @@ fn search(args: &SearchArgs) -> ExitCode {
     let found = index.query(&goal);
     let related = if found.is_empty() { index.related(&goal, args.limit) } else { Vec::new() };
     let micros = start.elapsed().as_secs_f64() * 1e6;
-    let exact: Vec<serde_json::Value> = found
+    let exact: Vec<Generalising> = found
         .iter()
         .take(args.limit)
         .map(|m| {
             let lemma = index.lemma(m.id);
-            let substitution: serde_json::Map<String, serde_json::Value> =
-                m.substitution.iter().map(|(v, t)| (format!("?{v}"), t.to_string().into())).collect();
-            serde_json::json!({
-                "name": lemma.name(), "library": lemma.library(), "hypotheses": lemma.hypotheses(),
-                "conclusion": lemma.conclusion().to_string(), "substitution": substitution,
-            })
+            Generalising {
+                name: lemma.name(),
+                library: lemma.library(),
+                hypotheses: lemma.hypotheses(),
+                conclusion: lemma.conclusion().to_string(),
+                substitution: m.substitution.iter().map(|(v, t)| (format!("?{v}"), t.to_string())).collect(),
+            }
         })
         .collect();
-    let partial: Vec<serde_json::Value> = related
+    let partial: Vec<Related> = related
         .iter()
         .map(|&(id, shared)| {
             let lemma = index.lemma(id);
-            serde_json::json!({
-                "name": lemma.name(), "library": lemma.library(),
-                "conclusion": lemma.conclusion().to_string(), "shared_symbols": shared,
-            })
+            Related {
+                name: lemma.name(),
+                library: lemma.library(),
+                conclusion: lemma.conclusion().to_string(),
+                shared_symbols: shared,
+            }
         })
         .collect();
     match args.format {
         Format::Json => {
-            let doc = serde_json::json!({
-                "index": path.display().to_string(), "goal": goal.to_string(), "matches": found.len(),
-                "lemmas": exact, "related": partial, "query_us": micros,
-            });
+            let doc = SearchReport {
+                index: path.display().to_string(),
+                goal: goal.to_string(),
+                matches: found.len(),
+                lemmas: exact,
+                related: partial,
+                query_us: micros,
+            };
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         Format::Text => {
@@ -208,7 +254,7 @@ fn search(args: &SearchArgs) -> ExitCode {
                 for r in &partial {
                     println!(
                         "  {} ({}): {} [{} shared symbols]",
-                        r["name"], r["library"], r["conclusion"], r["shared_symbols"]
+                        r.name, r.library, r.conclusion, r.shared_symbols
                     );
                 }
             } else {
@@ -218,8 +264,7 @@ fn search(args: &SearchArgs) -> ExitCode {
                 }
                 for (m, e) in found.iter().zip(&exact) {
                     let sigma: Vec<String> = m.substitution.iter().map(|(v, t)| format!("?{v} := {t}")).collect();
-                    let name = e["name"].as_str().unwrap_or_default();
-                    let library = e["library"].as_str().unwrap_or_default();
+                    let (name, library) = (e.name, e.library);
                     println!("  {name} ({library}) with {{{}}}", sigma.join(", "));
                 }
             }
@@ -237,9 +282,7 @@ fn stats(args: &StatsArgs) -> ExitCode {
     let s = index.stats();
     match args.format {
         Format::Json => {
-            let mut doc = serde_json::to_value(&s).unwrap_or_default();
-            doc["index"] = path.display().to_string().into();
-            doc["open_us"] = open_us.into();
+            let doc = StatsReport { stats: s, index: path.display().to_string(), open_us };
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         Format::Text => {

@@ -12,6 +12,7 @@ pub mod package;
 pub mod proofs;
 pub mod registry;
 pub mod report;
+pub mod sarif;
 pub mod solve;
 pub mod tree;
 pub mod verify;

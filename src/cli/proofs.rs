@@ -11,6 +11,7 @@ use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use torc_engine::obligation::{axioms_used, AxiomReport};
 use torc_engine::library::{read_library, read_published_library, LibraryLemma};
 use torc_engine::package::{Details, Manifest, PackageKind};
 use torc_engine::project::{self, Project};
@@ -39,8 +40,9 @@ struct Audit {
     proof_libraries: Vec<LibraryAudit>,
     /// `[trust] allow-axioms`, or its default.
     allow_axioms: bool,
-    /// Axioms the tree's proofs used (or would have, where refused).
-    axioms_used: Vec<AxiomUsed>,
+    /// Axioms the tree's proofs (of wires and graphs) used, or would have
+    /// where refused.
+    axioms_used: Vec<AxiomReport>,
     modules: Vec<ModuleAudit>,
     signatures: &'static str,
 }
@@ -61,17 +63,6 @@ struct AxiomAudit {
     requires: String,
     ensures: String,
     reason: String,
-}
-
-#[derive(Debug, Serialize)]
-struct AxiomUsed {
-    name: String,
-    library: String,
-    version: String,
-    /// Ids of the graph obligations whose proof rests on it.
-    obligations: Vec<String>,
-    /// The trust policy refused it (those obligations are not verified).
-    refused: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -113,18 +104,8 @@ pub fn audit(args: &AuditArgs) -> ExitCode {
             audit.modules.extend(module_audit(manifest));
         }
         let options = torc_contracts::prove::Options { timeout_ms: args.timeout };
-        let graphs = verify::prove_graphs(&project, &locked, &manifests, &registries, &options)?;
-        audit.axioms_used = graphs
-            .axioms_used()
-            .into_iter()
-            .map(|(a, (obligations, refused))| AxiomUsed {
-                name: a.name,
-                library: a.library,
-                version: a.version,
-                obligations,
-                refused,
-            })
-            .collect();
+        let (boundaries, graphs) = verify::prove_tree(&project, &locked, &manifests, &registries, &options)?;
+        audit.axioms_used = axioms_used(boundaries.obligations.iter().chain(graphs.obligations()));
         Ok::<_, torc_engine::Error>(audit)
     };
     let audit = match run() {

@@ -10,9 +10,11 @@
 use super::report;
 use super::solve::Format;
 use clap::Args;
+use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use torc_engine::project::{self, describe_change, Locked, Project};
+use torc_engine::obligation::ObligationResult;
 use torc_engine::registry::Registries;
 use torc_engine::resolve::Unlock;
 use torc_engine::tree;
@@ -30,6 +32,15 @@ pub struct TreeArgs {
     /// Fail (exit 4) instead of changing torc.lock.
     #[arg(long)]
     pub locked: bool,
+}
+
+/// `torc tree --format json`: the tree, and its wires as `torc verify`
+/// reports them.
+#[derive(Debug, Serialize)]
+struct TreeReport<'a> {
+    #[serde(flatten)]
+    tree: tree::TreeJson<'a>,
+    boundaries: &'a [ObligationResult],
 }
 
 #[derive(Debug, Args)]
@@ -60,9 +71,11 @@ pub fn tree(args: &TreeArgs) -> ExitCode {
     match args.format {
         Format::Text => print!("{}", tree::render_text(resolved, contracts.as_deref())),
         Format::Json => {
-            let mut json = serde_json::to_value(tree::to_json(resolved, contracts.as_deref())).expect("the tree serialises");
-            json["boundaries"] = serde_json::to_value(&verified.boundaries.obligations).expect("obligations serialise");
-            println!("{}", serde_json::to_string_pretty(&json).expect("the tree serialises"));
+            let report = TreeReport {
+                tree: tree::to_json(resolved, contracts.as_deref()),
+                boundaries: &verified.boundaries.obligations,
+            };
+            println!("{}", serde_json::to_string_pretty(&report).expect("the tree serialises"));
         }
     }
     if compatible {

@@ -13,21 +13,19 @@
 //! and says "Nothing to verify." (exit 0), unless the root declares a
 //! positive `verification-coverage`, which an empty set cannot meet (exit 6).
 
-use super::report;
+use super::{report, sarif};
 use clap::{Args, ValueEnum};
-use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use torc_engine::analysis::GraphReport;
-use torc_engine::boundaries::{BoundaryReport, Status};
+use torc_engine::boundaries::BoundaryReport;
+use torc_engine::obligation::{Coverage, Status};
 use torc_engine::project::Project;
 use torc_engine::registry::Registries;
 use torc_engine::resolve::Unlock;
-use torc_engine::verify::{self, Coverage, Verification};
+use torc_engine::verify::{self, Verification};
 use torc_graph::bounds::DeclaredCheck;
-use torc_graph::obligations::Status as ObligationStatus;
-use torc_graph::platform::Verdict;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum VerifyFormat {
@@ -72,10 +70,11 @@ pub fn verify(args: &VerifyArgs) -> ExitCode {
     match args.format {
         VerifyFormat::Text => print!("{}", render(&project, &verification)),
         VerifyFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(&to_json(&project, &verification)).expect("serialises"))
+            println!("{}", serde_json::to_string_pretty(&verification.report()).expect("the report serialises"))
         }
         VerifyFormat::Sarif => {
-            println!("{}", serde_json::to_string_pretty(&to_sarif(&project, &verification)).expect("serialises"))
+            let log = sarif::log(&project, &verification);
+            println!("{}", serde_json::to_string_pretty(&log).expect("the SARIF log serialises"))
         }
     }
     if verification.ok() {
@@ -125,7 +124,7 @@ fn conclusion(v: &Verification) -> String {
     if c.total == 0 {
         return "Nothing to verify.\n".to_owned();
     }
-    let axioms: Vec<String> = v.graphs.axioms_used().keys().map(|a| format!("{} ({} {})", a.name, a.library, a.version)).collect();
+    let axioms: Vec<String> = v.axioms_used().iter().map(|a| format!("{} ({} {})", a.name, a.library, a.version)).collect();
     if axioms.is_empty() {
         "Verified.\n".to_owned()
     } else {
@@ -177,17 +176,25 @@ fn render_boundaries(out: &mut String, report: &BoundaryReport) {
             module = &o.module;
             let _ = writeln!(out, "  {module}");
         }
-        let status = match o.status {
-            Status::Proved => "proved ",
-            Status::Failed => "FAILED ",
-            Status::Unknown => "UNKNOWN",
-        };
-        let _ = writeln!(out, "    {status} {} -> {}", o.from, o.to);
+        let (from, to) = o.wire.as_ref().map_or(("", ""), |w| (w.from.as_str(), w.to.as_str()));
+        let by = o.method.as_ref().map(|m| format!("  by {m}")).unwrap_or_default();
+        let _ = writeln!(out, "    {} {from} -> {to}{by}", status_word(&o.status));
         if let Some(message) = &o.message {
             let _ = writeln!(out, "            {message}");
         }
     }
     out.push('\n');
+}
+
+/// The status column of the text report, seven characters wide.
+fn status_word(status: &Status) -> &'static str {
+    match status {
+        Status::Proved => "proved ",
+        Status::Failed { .. } => "FAILED ",
+        Status::Unknown { .. } => "UNKNOWN",
+        Status::Refused { .. } => "REFUSED",
+        Status::Waived { .. } => "waived ",
+    }
 }
 
 fn render_graphs(out: &mut String, graphs: &GraphReport) {
@@ -197,14 +204,12 @@ fn render_graphs(out: &mut String, graphs: &GraphReport) {
     for m in &graphs.modules {
         let _ = writeln!(out, "Graph of {} ({}, blake3 {})", m.module, m.graph_file, &m.graph_hash[..16]);
         for o in &m.obligations {
-            let (status, detail) = match &o.status {
-                ObligationStatus::Proved => ("proved ", None),
-                ObligationStatus::Failed { counterexample } => ("FAILED ", Some(format!("counterexample: {counterexample}"))),
-                ObligationStatus::Unknown { reason } => ("UNKNOWN", Some(reason.clone())),
-                ObligationStatus::Refused { reason } => ("REFUSED", Some(reason.clone())),
-                ObligationStatus::Waived { justification, approved_by } => {
-                    ("waived ", Some(format!("{justification} (approved by {approved_by})")))
-                }
+            let status = status_word(&o.status);
+            let detail = match &o.status {
+                Status::Proved => None,
+                Status::Failed { counterexample } => Some(format!("counterexample: {counterexample}")),
+                Status::Unknown { reason } | Status::Refused { reason } => Some(reason.clone()),
+                Status::Waived { justification, approved_by } => Some(format!("{justification} (approved by {approved_by})")),
             };
             let by = o.method.as_ref().map(|m| format!(" by {m}")).unwrap_or_default();
             let _ = writeln!(out, "  {status} {}  {}  ({}){by}", o.id, o.description, o.location);
@@ -235,201 +240,6 @@ fn render_graphs(out: &mut String, graphs: &GraphReport) {
         );
     }
     out.push('\n');
-}
-
-/// The axioms the tree's proofs used (or would have, when refused), with
-/// the obligations that rest on them.
-fn axioms_json(v: &Verification) -> Value {
-    let axioms: Vec<Value> = v
-        .graphs
-        .axioms_used()
-        .into_iter()
-        .map(|(a, (obligations, refused))| {
-            json!({ "name": a.name, "library": a.library, "version": a.version, "obligations": obligations, "refused": refused })
-        })
-        .collect();
-    json!(axioms)
-}
-
-/// `percent` is null and `status` "nothing-to-verify" when the tree has no
-/// obligation; `proved` counts proofs without axioms, `by_axiom` the rest.
-fn coverage_json(c: &Coverage) -> Value {
-    json!({
-        "status": if c.total == 0 { "nothing-to-verify" } else { "measured" },
-        "percent": c.percent(),
-        "proved": c.proved,
-        "by_axiom": c.by_axiom,
-        "refused": c.refused,
-        "waived": c.waived,
-        "failed": c.failed,
-        "unknown": c.unknown,
-        "total": c.total,
-        "declared": c.declared,
-        "declared_met": c.claim_met(),
-    })
-}
-
-fn to_json(project: &Project, v: &Verification) -> Value {
-    json!({
-        "package": project.manifest.name,
-        "version": project.manifest.version.to_string(),
-        "verified": v.ok(),
-        "nothing_to_verify": v.nothing_to_verify(),
-        "allow_axioms": project.manifest.allows_axioms(),
-        "axioms": axioms_json(v),
-        "coverage": coverage_json(&v.coverage()),
-        "boundaries": v.boundaries.obligations,
-        "graphs": v.graphs,
-        "platform": v.platform,
-    })
-}
-
-/// SARIF 2.1.0: one result per problem (failed or undecided obligations,
-/// bounds exceeded or unconfirmed, budgets not met); a waived obligation
-/// is a result with an accepted suppression.
-fn to_sarif(project: &Project, v: &Verification) -> Value {
-    let manifest_uri = project.manifest.file.display().to_string();
-    let location = |uri: &str, line: usize| {
-        json!([{ "physicalLocation": { "artifactLocation": { "uri": uri }, "region": { "startLine": line.max(1) } } }])
-    };
-    let mut results = Vec::new();
-    for o in &v.boundaries.obligations {
-        if o.status == Status::Proved {
-            continue;
-        }
-        results.push(json!({
-            "ruleId": "torc/boundary-contract",
-            "level": "error",
-            "message": { "text": format!("{}: {} -> {}: {}", o.module, o.from, o.to, o.message.clone().unwrap_or_default()) },
-            "locations": location(&manifest_uri, o.line),
-        }));
-    }
-    for m in &v.graphs.modules {
-        for o in &m.obligations {
-            let (file, line) = match o.location.rsplit_once(':') {
-                Some((file, line)) => (file.to_owned(), line.parse().unwrap_or(1)),
-                None => (o.location.clone(), 1),
-            };
-            let mut result = json!({
-                "ruleId": "torc/graph-obligation",
-                "level": "error",
-                "message": { "text": format!("{}: {} [{}]", m.module, o.description, o.id) },
-                "locations": location(&file, line),
-                "partialFingerprints": { "torcObligation/v1": o.id },
-            });
-            let axioms = json!(o.axioms);
-            match &o.status {
-                ObligationStatus::Proved if o.axioms.is_empty() => continue,
-                ObligationStatus::Proved => {
-                    result["ruleId"] = json!("torc/axiom-trusted");
-                    result["level"] = json!("note");
-                    result["message"]["text"] = json!(format!(
-                        "{}: {} [{}]: proved by {}, trusted without a proof",
-                        m.module,
-                        o.description,
-                        o.id,
-                        o.method.clone().unwrap_or_default()
-                    ));
-                    result["properties"] = json!({ "axioms": axioms });
-                }
-                ObligationStatus::Refused { reason } => {
-                    result["message"]["text"] = json!(format!("{}: {} [{}]: {reason}", m.module, o.description, o.id));
-                    result["properties"] = json!({ "axioms": axioms });
-                }
-                ObligationStatus::Failed { counterexample } => {
-                    result["message"]["text"] = json!(format!(
-                        "{}: {} [{}]: counterexample {counterexample}",
-                        m.module, o.description, o.id
-                    ));
-                }
-                ObligationStatus::Unknown { reason } => {
-                    result["level"] = json!("warning");
-                    result["message"]["text"] =
-                        json!(format!("{}: {} [{}]: not decided: {reason}", m.module, o.description, o.id));
-                }
-                ObligationStatus::Waived { justification, approved_by } => {
-                    result["suppressions"] = json!([{
-                        "kind": "external",
-                        "status": "accepted",
-                        "justification": format!("{justification} (approved by {approved_by})"),
-                    }]);
-                }
-            }
-            results.push(result);
-        }
-        for d in &m.declared {
-            let (level, message) = match &d.check {
-                DeclaredCheck::Holds => continue,
-                DeclaredCheck::Exceeds(message) => ("error", message),
-                DeclaredCheck::Unknown(message) => ("warning", message),
-            };
-            results.push(json!({
-                "ruleId": "torc/declared-bound",
-                "level": level,
-                "message": { "text": message },
-                "locations": location(&m.graph_file, 1),
-            }));
-        }
-    }
-    let coverage = v.coverage();
-    if coverage.claim_met() == Some(false) {
-        let text = match coverage.percent() {
-            Some(percent) => format!(
-                "declared verification-coverage {}% is not met: {percent:.1}% verified",
-                coverage.declared.unwrap_or_default()
-            ),
-            None => format!(
-                "declared verification-coverage {}% is not met: there is nothing to verify",
-                coverage.declared.unwrap_or_default()
-            ),
-        };
-        results.push(json!({
-            "ruleId": "torc/verification-coverage",
-            "level": "error",
-            "message": { "text": text },
-            "locations": location(&manifest_uri, 1),
-        }));
-    }
-    if let Some(platform) = &v.platform {
-        for line in &platform.lines {
-            let level = match line.verdict {
-                Verdict::Fits | Verdict::Informational => continue,
-                Verdict::Exceeds => "error",
-                Verdict::Unknown => "warning",
-            };
-            results.push(json!({
-                "ruleId": "torc/platform-budget",
-                "level": level,
-                "message": { "text": format!(
-                    "{} on {} {}: demand {}, budget {}{}",
-                    line.budget, platform.platform, platform.platform_version, line.demand, line.limit,
-                    line.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
-                ) },
-                "locations": location(&manifest_uri, 1),
-            }));
-        }
-    }
-    json!({
-        "version": "2.1.0",
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "torc",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/torc-lang/torc",
-                "rules": [
-                    { "id": "torc/boundary-contract", "shortDescription": { "text": "A wire's producer contract does not imply its consumer's" } },
-                    { "id": "torc/graph-obligation", "shortDescription": { "text": "A proof obligation of a module's graph is not proved" } },
-                    { "id": "torc/declared-bound", "shortDescription": { "text": "A module's graph needs more than its declared resource bound" } },
-                    { "id": "torc/platform-budget", "shortDescription": { "text": "The tree does not fit a platform budget" } },
-                    { "id": "torc/axiom-trusted", "shortDescription": { "text": "A proof obligation is proved through an axiom, trusted without a proof" } },
-                    { "id": "torc/verification-coverage", "shortDescription": { "text": "The module's declared verification-coverage is not met" } },
-                ],
-            }},
-            "properties": { "axioms": axioms_json(v), "coverage": coverage_json(&coverage) },
-            "results": results,
-        }],
-    })
 }
 
 #[derive(Debug, Args)]
